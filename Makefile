@@ -1,0 +1,32 @@
+# itemlab — common tasks. `make test` is exactly what CI runs for tests.
+GO ?= go
+
+.PHONY: build test bench demo fuzz vet fmt ci
+
+build:
+	$(GO) build -o bin/itemlab ./cmd/itemlab
+
+test:
+	$(GO) test ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+# Benchmarks at realistic and large sizes (up to a million candidates).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+demo:
+	$(GO) run ./cmd/itemlab demo
+
+# Each parser's fuzz target for FUZZTIME (default 60s).
+FUZZTIME ?= 60s
+fuzz:
+	$(GO) test ./analysis -run '^$$' -fuzz '^FuzzReadResponses$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analysis -run '^$$' -fuzz '^FuzzReadItems$$' -fuzztime $(FUZZTIME)
+
+ci:
+	.ci/run

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Version is itemlab's version, written into every manifest.
+var Version = "0.1.0-dev"
+
+// Env is what a command may touch of the outside world.
+type Env struct {
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Stderr     io.Writer
+	IsTerminal bool // stderr is a terminal: draw progress
+}
+
+// Exit codes, listed in the root help.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks a mistake in how itemlab was called or in the input it was
+// given (exit code 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+func newRootCmd(env *Env) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "itemlab",
+		Short: "Item analysis, IRT calibration, scaling and equating for certification exams",
+		Long: `itemlab reads candidates' responses to a certification exam, scores them,
+analyses every item, calibrates items with Rasch/IRT models, puts raw scores on
+the reporting scale, equates forms, reviews pretest items and projects pass
+rates. Every command writes plain CSV and JSON tables plus a manifest.json.
+
+Start with:
+  itemlab demo                      simulate an administration and run every stage
+  itemlab validate --responses r.csv --items items.csv
+
+Exit codes:
+  0    success
+  1    the work failed (a fit that cannot run, a file that cannot be written)
+  2    bad usage or bad input data (the message names file, line and column)
+  130  interrupted`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetOut(env.Stdout)
+	root.SetErr(env.Stderr)
+	root.SetIn(env.Stdin)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.AddCommand(
+		newVersionCmd(env),
+	)
+	return root
+}
+
+func newVersionCmd(env *Env) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print itemlab's version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintln(env.Stdout, "itemlab", Version)
+			return nil
+		},
+	}
+}
+
+// run executes itemlab with args and returns the exit code.
+func run(ctx context.Context, args []string, env *Env) int {
+	root := newRootCmd(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	msg := err.Error()
+	var ue *usageError
+	switch {
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(env.Stderr, "itemlab: interrupted")
+		return exitInterrupted
+	case errors.As(err, &ue), isCobraUsage(msg), isInputError(err):
+		fmt.Fprintf(env.Stderr, "itemlab: error: %s\n", msg)
+		return exitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "itemlab: error: %s\n", msg)
+		return exitFailure
+	}
+}
+
+// isCobraUsage recognises cobra's own argument and command errors, which it
+// returns as plain errors.
+func isCobraUsage(msg string) bool {
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "accepts ", "requires at least", "required flag"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
