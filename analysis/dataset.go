@@ -1,0 +1,210 @@
+// Package analysis holds itemlab's psychometric workflows over a dataset:
+// ingest and scoring, classical item analysis, scaling, equating, DIF,
+// pretest review and pass-rate projection. The pure mathematics lives in
+// package irt.
+package analysis
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/itemlab/itemlab/irt"
+)
+
+// Status is an item's role on the form.
+type Status int
+
+// Item statuses, as the items file spells them: operational items are scored
+// and define the scale; pretest items are administered unscored; excluded
+// items count in no score.
+const (
+	Operational Status = iota + 1
+	Pretest
+	Excluded
+)
+
+func (s Status) String() string {
+	switch s {
+	case Operational:
+		return "operational"
+	case Pretest:
+		return "pretest"
+	case Excluded:
+		return "excluded"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
+// ParseStatus reads operational, pretest or excluded (any case).
+func ParseStatus(s string) (Status, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "operational", "scored", "op":
+		return Operational, true
+	case "pretest", "field", "fieldtest", "field-test", "unscored":
+		return Pretest, true
+	case "excluded", "exclude", "deleted", "dropped":
+		return Excluded, true
+	}
+	return 0, false
+}
+
+// Cell codes of Dataset.Raw besides option indices.
+const (
+	Omit       uint8 = 255 // blank cell: the candidate did not answer
+	NotReached uint8 = 254 // an omit in the trailing run of omits, when not-reached marking is on
+)
+
+// FixedParams are bank values of an item's IRT parameters (logistic metric,
+// a, b, c), from the items file or a --fixed parameter file.
+type FixedParams struct {
+	A, B, C float64
+	HasC    bool
+}
+
+// ItemInfo describes one item.
+type ItemInfo struct {
+	ID      string
+	Options []string // option codes in order, e.g. A B C D; "0","1" for pre-scored data
+	KeyMask uint64   // bit k set when option k is a correct answer (several after a key review)
+	Domain  string
+	Status  Status
+	Anchor  bool
+	Fixed   *FixedParams // nil when the items file gives none
+	Meta    []KV         // other columns of the items file, in file order
+	Column  int          // 1-based column of the item in the responses file (0 if long format)
+}
+
+// KV is one extra metadata column of the items file.
+type KV struct{ Key, Value string }
+
+// IsKey reports whether option index k is a correct answer.
+func (it *ItemInfo) IsKey(k int) bool { return k < 64 && it.KeyMask&(1<<uint(k)) != 0 }
+
+// KeyString returns the key as the items file writes it, e.g. "B" or "A|C".
+func (it *ItemInfo) KeyString() string {
+	var parts []string
+	for k, o := range it.Options {
+		if it.IsKey(k) {
+			parts = append(parts, o)
+		}
+	}
+	return strings.Join(parts, "|")
+}
+
+// Candidate is one examinee.
+type Candidate struct {
+	ID    string
+	Group string // optional, e.g. for DIF
+	Form  string // optional form code
+	Line  int    // 1-based line (or sheet row) of the candidate in the responses file
+}
+
+// Dataset is an ingested administration: candidates × items with one byte per
+// cell.
+//
+// Raw holds, row-major (Raw[i*J+j]), the index of the option candidate i chose
+// on item j, or Omit, or NotReached. Scored holds 1 when the chosen option is
+// a key, 0 when it is not, and irt.Missing when the cell is Omit or
+// NotReached, so that a missing answer stays distinct from a wrong one. Raw
+// scores count only 1s: an omit is wrong for the raw score, as on the real
+// exam. Data that arrive already scored have Options {"0","1"} and key "1".
+type Dataset struct {
+	Items      []ItemInfo
+	Candidates []Candidate
+	N, J       int
+	Raw        []uint8
+	Scored     []uint8
+	PreScored  bool     // the responses were 0/1, not option codes
+	Sources    []string // names of the files the dataset was read from
+	Warnings   []Warning
+}
+
+// Warning is a problem in the data that is not an error: an item nobody
+// answered correctly, a candidate who omitted every item.
+type Warning struct {
+	Code    string // short code, e.g. "zero_variance", "all_omitted", "unanswered_item"
+	Item    string // item id, if about an item
+	Subject string // candidate id, if about a candidate
+	Message string
+}
+
+func (w Warning) String() string { return w.Message }
+
+// ItemsWithStatus returns the indices of the items with status s, in order.
+func (d *Dataset) ItemsWithStatus(s Status) []int {
+	var idx []int
+	for j := range d.Items {
+		if d.Items[j].Status == s {
+			idx = append(idx, j)
+		}
+	}
+	return idx
+}
+
+// ItemIndex returns the index of the item with the given id, or -1.
+func (d *Dataset) ItemIndex(id string) int {
+	for j := range d.Items {
+		if d.Items[j].ID == id {
+			return j
+		}
+	}
+	return -1
+}
+
+// RawScores returns every candidate's number-correct score over the items
+// listed (omits count as wrong).
+func (d *Dataset) RawScores(items []int) []int {
+	s := make([]int, d.N)
+	for i := 0; i < d.N; i++ {
+		row := d.Scored[i*d.J : (i+1)*d.J]
+		t := 0
+		for _, j := range items {
+			if row[j] == 1 {
+				t++
+			}
+		}
+		s[i] = t
+	}
+	return s
+}
+
+// OmitRule says how an omitted response enters a calibration.
+type OmitRule int
+
+// Omit rules. Raw scores always count an omit as wrong.
+const (
+	OmitWrong   OmitRule = iota // an omit is a wrong answer (the default)
+	OmitMissing                 // an omit does not count in the likelihood
+)
+
+// ParseOmitRule reads "wrong" or "missing".
+func ParseOmitRule(s string) (OmitRule, error) {
+	switch strings.ToLower(s) {
+	case "wrong", "":
+		return OmitWrong, nil
+	case "missing":
+		return OmitMissing, nil
+	}
+	return 0, fmt.Errorf("unknown omit rule %q: want wrong or missing", s)
+}
+
+// Responses returns the scored matrix of the listed items as an
+// irt.Responses for calibration. Under OmitWrong an omitted response is 0;
+// under OmitMissing it is irt.Missing. A NotReached cell is irt.Missing under
+// both rules.
+func (d *Dataset) Responses(items []int, rule OmitRule) *irt.Responses {
+	r := irt.NewResponses(d.N, len(items))
+	for i := 0; i < d.N; i++ {
+		src := d.Scored[i*d.J : (i+1)*d.J]
+		raw := d.Raw[i*d.J : (i+1)*d.J]
+		dst := r.X[i*len(items) : (i+1)*len(items)]
+		for k, j := range items {
+			v := src[j]
+			if v == irt.Missing && rule == OmitWrong && raw[j] != NotReached {
+				v = 0
+			}
+			dst[k] = v
+		}
+	}
+	return r
+}
