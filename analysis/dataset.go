@@ -208,3 +208,32 @@ func (d *Dataset) Responses(items []int, rule OmitRule) *irt.Responses {
 	}
 	return r
 }
+
+// FromScored builds a dataset of pre-scored 0/1 responses: n candidates
+// numbered 1..n, the given items (all operational, options "0" and "1", key
+// "1"), and x row-major with 0, 1 or irt.Missing (an omit). It is the shape
+// of a plain 0/1 matrix file and a convenient constructor for tests.
+func FromScored(itemIDs []string, n int, x []uint8) *Dataset {
+	j := len(itemIDs)
+	if len(x) != n*j {
+		panic("analysis: FromScored: len(x) != n*len(itemIDs)")
+	}
+	d := &Dataset{N: n, J: j, PreScored: true,
+		Raw: make([]uint8, n*j), Scored: make([]uint8, n*j)}
+	for k, id := range itemIDs {
+		d.Items = append(d.Items, ItemInfo{ID: id, Options: []string{"0", "1"}, KeyMask: 2,
+			Status: Operational, Column: k + 1})
+	}
+	for i := 0; i < n; i++ {
+		d.Candidates = append(d.Candidates, Candidate{ID: fmt.Sprint(i + 1), Line: i + 2})
+	}
+	for c, v := range x {
+		switch v {
+		case 0, 1:
+			d.Raw[c], d.Scored[c] = v, v
+		default:
+			d.Raw[c], d.Scored[c] = Omit, irt.Missing
+		}
+	}
+	return d
+}
