@@ -1,0 +1,577 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/itemlab/itemlab/irt"
+)
+
+// ReadOptions control how responses are read.
+type ReadOptions struct {
+	Sheet       string   // XLSX sheet of the responses; empty means the first
+	ItemsSheet  string   // XLSX sheet of the items file; empty means the first
+	IDColumn    string   // candidate id column; empty means auto-detect (see Load)
+	GroupColumn string   // group column (for DIF); empty means a column named "group", if any
+	FormColumn  string   // form column; empty means a column named "form", if any
+	Ignore      []string // response-file columns to skip (e.g. demographics)
+	Options     []string // option codes of items that declare none; nil means DefaultOptions
+	// NotReached marks the trailing run of omits of each candidate (in the
+	// order of the response file's columns) as not reached: missing in every
+	// calibration, whatever the omit rule.
+	NotReached bool
+}
+
+var (
+	idAliases    = []string{"examinee_id", "id", "examinee", "candidate_id", "candidate", "person_id", "person", "student_id", "student", "respondent_id", "respondent", "examineeid", "candidateid"}
+	groupAliases = []string{"group", "dif_group"}
+	formAliases  = []string{"form", "form_id", "test_form"}
+	itemAliases  = []string{"item_id", "item", "itemid"}
+	respAliases  = []string{"response", "answer", "resp", "score", "value"}
+)
+
+// Load reads a responses file (and, if items is non-nil, an items file) into
+// a Dataset, checking everything later commands rely on.
+//
+// The responses may be wide — one row per candidate, one column per item —
+// as CSV, TSV or XLSX, or long CSV with the columns examinee_id, item_id and
+// response (detected from the header). Cells hold an option code declared for
+// the item, 0/1 for items scored already, or a blank (also "NA" or ".") for an
+// omit.
+//
+// The candidate id column is opts.IDColumn or, if empty, the first column
+// whose header is a usual id name (examinee_id, id, candidate_id, person, …);
+// failing that, with an items file, a first column that is not an item.
+// Without any, candidates are numbered by row. Group and form columns work the
+// same way with the names "group" and "form".
+//
+// Without an items file every other column is an operational item scored
+// 0/1. With one, every other column must be an item of the items file and
+// every item of the items file must have a column.
+//
+// Errors are *ParseError values that name file, line (or sheet and cell),
+// column and item. Problems that are not errors are in Dataset.Warnings.
+func Load(responses Source, items *Source, opts ReadOptions) (*Dataset, error) {
+	var defs []ItemInfo
+	if items != nil {
+		var err error
+		defs, err = ReadItems(*items, ItemsOptions{Sheet: opts.ItemsSheet, Options: opts.Options})
+		if err != nil {
+			return nil, err
+		}
+	}
+	tab, err := openTable(responses, opts.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	header, err := tab.Next()
+	if err == io.EOF {
+		return nil, &ParseError{File: responses.Name, Err: ErrEmptyFile}
+	}
+	if err != nil {
+		return nil, err
+	}
+	header = append([]string(nil), header...)
+	for k := range header {
+		header[k] = strings.TrimSpace(header[k])
+	}
+	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts}
+	var d *Dataset
+	if isLong(header) {
+		d, err = ld.long()
+	} else {
+		d, err = ld.wide()
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Sources = append(d.Sources, responses.Name)
+	if items != nil {
+		d.Sources = append(d.Sources, items.Name)
+	}
+	if opts.NotReached {
+		d.markNotReached()
+	}
+	d.Warnings = append(d.Warnings, d.checkWarnings()...)
+	return d, nil
+}
+
+// isLong reports whether a header is that of the long format.
+func isLong(h []string) bool {
+	return findCol(h, "", idAliases[:1]) >= 0 && findCol(h, "", itemAliases) >= 0 &&
+		findCol(h, "", respAliases) >= 0 && len(h) <= 5
+}
+
+// findCol returns the column named want, or if want is empty the first
+// column whose lower-cased name is one of aliases; -1 if none.
+func findCol(h []string, want string, aliases []string) int {
+	if want != "" {
+		for k, c := range h {
+			if c == want {
+				return k
+			}
+		}
+		for k, c := range h {
+			if strings.EqualFold(c, want) {
+				return k
+			}
+		}
+		return -1
+	}
+	for _, a := range aliases {
+		for k, c := range h {
+			if strings.ToLower(c) == a {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+type loader struct {
+	name   string
+	tab    tableSource
+	header []string
+	defs   []ItemInfo
+	opts   ReadOptions
+}
+
+// cellDecoder turns a cell into an option index, Omit, or an error.
+type cellDecoder struct {
+	single [256]uint8 // single-byte code → index+1 (0: not a code)
+	multi  map[string]uint8
+	opts   []string
+}
+
+func newCellDecoder(options []string) *cellDecoder {
+	c := &cellDecoder{opts: options}
+	for k, o := range options {
+		if len(o) == 1 {
+			c.single[o[0]] = uint8(k + 1)
+		} else {
+			if c.multi == nil {
+				c.multi = map[string]uint8{}
+			}
+			c.multi[o] = uint8(k)
+		}
+	}
+	// Letters match in either case unless both cases are declared.
+	for k, o := range options {
+		if len(o) == 1 {
+			b := o[0]
+			var other byte
+			switch {
+			case b >= 'A' && b <= 'Z':
+				other = b + 'a' - 'A'
+			case b >= 'a' && b <= 'z':
+				other = b - ('a' - 'A')
+			}
+			if other != 0 && c.single[other] == 0 {
+				c.single[other] = uint8(k + 1)
+			}
+		}
+	}
+	return c
+}
+
+var errNotCode = errors.New("not a code")
+
+func (c *cellDecoder) decode(s string) (uint8, error) {
+	if len(s) == 1 {
+		if v := c.single[s[0]]; v != 0 {
+			return v - 1, nil
+		}
+	}
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return Omit, nil
+	}
+	if len(t) == 1 {
+		if v := c.single[t[0]]; v != 0 {
+			return v - 1, nil
+		}
+	}
+	if v, ok := c.multi[t]; ok {
+		return v, nil
+	}
+	// Spreadsheets write pre-scored 0/1 as 1.0 or TRUE.
+	if len(c.opts) == 2 && c.opts[0] == "0" && c.opts[1] == "1" {
+		if f, err := strconv.ParseFloat(t, 64); err == nil && (f == 0 || f == 1) {
+			return uint8(f), nil
+		}
+	}
+	if t == "NA" || t == "." {
+		return Omit, nil
+	}
+	return 0, errNotCode
+}
+
+func (c *cellDecoder) describe() string {
+	if len(c.opts) == 2 && c.opts[0] == "0" && c.opts[1] == "1" {
+		return "want 0, 1 or blank"
+	}
+	return "want one of " + strings.Join(c.opts, ", ") + " or blank (declare other codes in the items file's options column or with --options)"
+}
+
+func (l *loader) badCell(field int, item, cell string, dec *cellDecoder) error {
+	return l.tab.errAt(field, item, fmt.Errorf("invalid response %s: %s", quoteCell(cell), dec.describe()))
+}
+
+func (l *loader) specialColumns() (id, group, form int, err error) {
+	h := l.header
+	id = findCol(h, l.opts.IDColumn, idAliases)
+	if l.opts.IDColumn != "" && id < 0 {
+		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no id column %q in the header", l.opts.IDColumn))
+	}
+	group = findCol(h, l.opts.GroupColumn, groupAliases)
+	if l.opts.GroupColumn != "" && group < 0 {
+		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no group column %q in the header", l.opts.GroupColumn))
+	}
+	form = findCol(h, l.opts.FormColumn, formAliases)
+	if l.opts.FormColumn != "" && form < 0 {
+		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no form column %q in the header", l.opts.FormColumn))
+	}
+	return id, group, form, nil
+}
+
+func (l *loader) wide() (*Dataset, error) {
+	h := l.header
+	idCol, groupCol, formCol, err := l.specialColumns()
+	if err != nil {
+		return nil, err
+	}
+	ignore := map[string]bool{}
+	for _, c := range l.opts.Ignore {
+		ignore[strings.ToLower(strings.TrimSpace(c))] = true
+	}
+	byID := map[string]int{}
+	for j := range l.defs {
+		byID[l.defs[j].ID] = j
+	}
+	if l.defs != nil && idCol < 0 && len(h) > 0 {
+		if _, isItem := byID[h[0]]; !isItem && groupCol != 0 && formCol != 0 && !ignore[strings.ToLower(h[0])] {
+			idCol = 0
+		}
+	}
+	// colItem[k] is the dataset item of column k, or -1.
+	colItem := make([]int, len(h))
+	seenCol := map[string]int{}
+	var items []ItemInfo
+	for k, name := range h {
+		colItem[k] = -1
+		if k == idCol || k == groupCol || k == formCol || ignore[strings.ToLower(name)] {
+			continue
+		}
+		if name == "" {
+			return nil, l.tab.errAt(k, "", errors.New("empty column name in the header: every item column needs its item id"))
+		}
+		if prev, dup := seenCol[name]; dup {
+			return nil, l.tab.errAt(k, name, fmt.Errorf("duplicate item id: the header repeats column %d", prev+1))
+		}
+		seenCol[name] = k
+		if l.defs == nil {
+			items = append(items, ItemInfo{ID: name, Options: []string{"0", "1"}, KeyMask: 2, Status: Operational, Column: k + 1})
+			colItem[k] = len(items) - 1
+			continue
+		}
+		if _, ok := byID[name]; !ok {
+			return nil, l.tab.errAt(k, name, fmt.Errorf("column is not an item of the items file (nor the id, group or form column); add it to the items file or skip it with --ignore %s", name))
+		}
+	}
+	if l.defs != nil {
+		items = append(items, l.defs...)
+		for j := range items {
+			k, ok := seenCol[items[j].ID]
+			if !ok {
+				return nil, l.tab.errAt(-1, items[j].ID, errors.New("item of the items file has no column in the responses"))
+			}
+			items[j].Column = k + 1
+			colItem[k] = j
+		}
+	}
+	if len(items) == 0 {
+		return nil, l.tab.errAt(-1, "", errors.New("no item columns in the header"))
+	}
+	J := len(items)
+	decs := make([]*cellDecoder, J)
+	shared := map[string]*cellDecoder{}
+	for j := range items {
+		key := strings.Join(items[j].Options, "\x00")
+		if shared[key] == nil {
+			shared[key] = newCellDecoder(items[j].Options)
+		}
+		decs[j] = shared[key]
+	}
+	d := &Dataset{Items: items, J: J}
+	d.PreScored = allPreScored(items)
+	seenID := map[string]int{}
+	raw := make([]uint8, 0, 1024*J)
+	row := make([]uint8, J)
+	for {
+		rec, err := l.tab.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		line := l.tab.Line()
+		c := Candidate{Line: line}
+		if idCol >= 0 {
+			id := strings.TrimSpace(rec[idCol])
+			if id == "" {
+				return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
+			}
+			if prev, dup := seenID[id]; dup {
+				return nil, l.tab.errAt(idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", quoteCell(id), prev))
+			}
+			id = strings.Clone(id)
+			seenID[id] = line
+			c.ID = id
+		} else {
+			c.ID = strconv.Itoa(len(d.Candidates) + 1)
+		}
+		if groupCol >= 0 {
+			c.Group = strings.Clone(strings.TrimSpace(rec[groupCol]))
+		}
+		if formCol >= 0 {
+			c.Form = strings.Clone(strings.TrimSpace(rec[formCol]))
+		}
+		for k, cell := range rec {
+			j := colItem[k]
+			if j < 0 {
+				continue
+			}
+			v, err := decs[j].decode(cell)
+			if err != nil {
+				return nil, l.badCell(k, items[j].ID, cell, decs[j])
+			}
+			row[j] = v
+		}
+		raw = append(raw, row...)
+		d.Candidates = append(d.Candidates, c)
+	}
+	if len(d.Candidates) == 0 {
+		return nil, &ParseError{File: l.name, Err: ErrHeaderOnly}
+	}
+	d.N = len(d.Candidates)
+	d.Raw = raw
+	d.score()
+	return d, nil
+}
+
+func allPreScored(items []ItemInfo) bool {
+	for j := range items {
+		o := items[j].Options
+		if len(o) != 2 || o[0] != "0" || o[1] != "1" {
+			return false
+		}
+	}
+	return len(items) > 0
+}
+
+// long reads the long format: one row per candidate × item.
+func (l *loader) long() (*Dataset, error) {
+	h := l.header
+	idCol := findCol(h, "", idAliases[:1])
+	itemCol := findCol(h, "", itemAliases)
+	respCol := findCol(h, "", respAliases)
+	_, groupCol, formCol, err := l.specialColumns()
+	if err != nil {
+		return nil, err
+	}
+	for k, name := range h {
+		if k != idCol && k != itemCol && k != respCol && k != groupCol && k != formCol {
+			return nil, l.tab.errAt(k, "", fmt.Errorf("unexpected column %q in a long-format file (want examinee_id, item_id, response and optionally group, form)", name))
+		}
+	}
+	var items []ItemInfo
+	byID := map[string]int{}
+	if l.defs != nil {
+		items = append(items, l.defs...)
+		for j := range items {
+			byID[items[j].ID] = j
+		}
+	}
+	var decs []*cellDecoder
+	for j := range items {
+		decs = append(decs, newCellDecoder(items[j].Options))
+	}
+	type cell struct {
+		cand, item int
+		v          uint8
+		line       int
+	}
+	var cells []cell
+	d := &Dataset{}
+	cand := map[string]int{}
+	for {
+		rec, err := l.tab.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		line := l.tab.Line()
+		id := strings.TrimSpace(rec[idCol])
+		if id == "" {
+			return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
+		}
+		ci, ok := cand[id]
+		if !ok {
+			ci = len(d.Candidates)
+			cand[strings.Clone(id)] = ci
+			c := Candidate{ID: strings.Clone(id), Line: line}
+			if groupCol >= 0 {
+				c.Group = strings.Clone(strings.TrimSpace(rec[groupCol]))
+			}
+			if formCol >= 0 {
+				c.Form = strings.Clone(strings.TrimSpace(rec[formCol]))
+			}
+			d.Candidates = append(d.Candidates, c)
+		} else if groupCol >= 0 && d.Candidates[ci].Group != strings.TrimSpace(rec[groupCol]) {
+			return nil, l.tab.errAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", quoteCell(id), quoteCell(rec[groupCol]), quoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
+		}
+		iid := strings.TrimSpace(rec[itemCol])
+		j, ok := byID[iid]
+		if !ok {
+			if l.defs != nil {
+				return nil, l.tab.errAt(itemCol, iid, errors.New("item is not in the items file"))
+			}
+			if iid == "" {
+				return nil, l.tab.errAt(itemCol, "", errors.New("empty item id"))
+			}
+			j = len(items)
+			byID[strings.Clone(iid)] = j
+			items = append(items, ItemInfo{ID: strings.Clone(iid), Options: []string{"0", "1"}, KeyMask: 2, Status: Operational})
+			decs = append(decs, newCellDecoder(items[j].Options))
+		}
+		v, err := decs[j].decode(rec[respCol])
+		if err != nil {
+			return nil, l.badCell(respCol, iid, rec[respCol], decs[j])
+		}
+		cells = append(cells, cell{ci, j, v, line})
+	}
+	if len(d.Candidates) == 0 {
+		return nil, &ParseError{File: l.name, Err: ErrHeaderOnly}
+	}
+	d.Items, d.N, d.J = items, len(d.Candidates), len(items)
+	d.PreScored = allPreScored(items)
+	d.Raw = make([]uint8, d.N*d.J)
+	for k := range d.Raw {
+		d.Raw[k] = Omit
+	}
+	at := make([]int32, d.N*d.J) // line of the cell's row, to report duplicates
+	for _, c := range cells {
+		p := c.cand*d.J + c.item
+		if at[p] != 0 {
+			return nil, &ParseError{File: l.name, Row: c.line, Column: itemCol + 1, Item: items[c.item].ID,
+				Err: fmt.Errorf("duplicate response of candidate %s to this item (first on line %d)", quoteCell(d.Candidates[c.cand].ID), at[p])}
+		}
+		at[p] = int32(c.line)
+		d.Raw[p] = c.v
+	}
+	for j := range d.Items {
+		if d.Items[j].Column == 0 {
+			d.Items[j].Column = j + 1
+		}
+	}
+	d.score()
+	return d, nil
+}
+
+// score fills Scored from Raw and the keys.
+func (d *Dataset) score() {
+	d.Scored = make([]uint8, len(d.Raw))
+	masks := make([]uint64, d.J)
+	for j := range d.Items {
+		masks[j] = d.Items[j].KeyMask
+	}
+	for i := 0; i < d.N; i++ {
+		raw := d.Raw[i*d.J : (i+1)*d.J]
+		sc := d.Scored[i*d.J : (i+1)*d.J]
+		for j, v := range raw {
+			switch {
+			case v == Omit || v == NotReached:
+				sc[j] = irt.Missing
+			case v < 64 && masks[j]&(1<<v) != 0:
+				sc[j] = 1
+			default:
+				sc[j] = 0
+			}
+		}
+	}
+}
+
+// markNotReached turns each candidate's trailing run of omits, in the order
+// of the response file's columns, into NotReached. A candidate who answered
+// nothing keeps plain omits.
+func (d *Dataset) markNotReached() {
+	order := make([]int, d.J)
+	for j := range order {
+		order[j] = j
+	}
+	// Items in column order (insertion sort: J is small).
+	for a := 1; a < len(order); a++ {
+		for b := a; b > 0 && d.Items[order[b]].Column < d.Items[order[b-1]].Column; b-- {
+			order[b], order[b-1] = order[b-1], order[b]
+		}
+	}
+	for i := 0; i < d.N; i++ {
+		raw := d.Raw[i*d.J : (i+1)*d.J]
+		last := -1
+		for p, j := range order {
+			if raw[j] != Omit {
+				last = p
+			}
+		}
+		if last < 0 {
+			continue
+		}
+		for _, j := range order[last+1:] {
+			raw[j] = NotReached
+		}
+	}
+}
+
+// checkWarnings lists items with zero variance or no answers and candidates
+// who omitted every item.
+func (d *Dataset) checkWarnings() []Warning {
+	var ws []Warning
+	answered := make([]int, d.J)
+	right := make([]int, d.J)
+	for i := 0; i < d.N; i++ {
+		sc := d.Scored[i*d.J : (i+1)*d.J]
+		any := false
+		for j, v := range sc {
+			if v != irt.Missing {
+				answered[j]++
+				any = true
+				if v == 1 {
+					right[j]++
+				}
+			}
+		}
+		if !any {
+			c := d.Candidates[i]
+			ws = append(ws, Warning{Code: "all_omitted", Subject: c.ID,
+				Message: fmt.Sprintf("candidate %q (line %d) omitted every item", c.ID, c.Line)})
+		}
+	}
+	for j := range d.Items {
+		id := d.Items[j].ID
+		switch {
+		case answered[j] == 0:
+			ws = append(ws, Warning{Code: "unanswered_item", Item: id, Message: fmt.Sprintf("item %q: nobody answered it", id)})
+		case right[j] == 0:
+			ws = append(ws, Warning{Code: "zero_variance", Item: id, Message: fmt.Sprintf("item %q: nobody answered it correctly (zero variance)", id)})
+		case right[j] == d.N:
+			ws = append(ws, Warning{Code: "zero_variance", Item: id, Message: fmt.Sprintf("item %q: every candidate answered it correctly (zero variance)", id)})
+		}
+	}
+	return ws
+}
