@@ -66,6 +66,9 @@ Exit codes:
 	root.SetIn(env.Stdin)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
+		newDemoCmd(env),
+		newSimulateCmd(env),
+		newValidateCmd(env),
 		newVersionCmd(env),
 	)
 	return root
