@@ -25,9 +25,9 @@ var itemsColumns = map[string]string{
 	"item_id": "item_id", "item": "item_id", "id": "item_id", "itemid": "item_id",
 	"key": "key", "answer": "key", "correct": "key",
 	"domain": "domain", "content_area": "domain",
-	"status": "status",
+	"status":  "status",
 	"options": "options",
-	"anchor": "anchor", "common": "anchor",
+	"anchor":  "anchor", "common": "anchor",
 	"a": "a", "b": "b", "c": "c",
 }
 

@@ -53,8 +53,8 @@ func openTable(src Source, sheet string) (tableSource, error) {
 }
 
 type csvSource struct {
-	name  string
-	r     *csv.Reader
+	name string
+	r    *csv.Reader
 	line int
 }
 
