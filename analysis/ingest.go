@@ -1,11 +1,13 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/itemlab/itemlab/irt"
 )
@@ -179,14 +181,14 @@ func newCellDecoder(options []string) *cellDecoder {
 
 var errNotCode = errors.New("not a code")
 
-func (c *cellDecoder) decode(s string) (uint8, error) {
+func (c *cellDecoder) decode(s []byte) (uint8, error) {
 	if len(s) == 1 {
 		if v := c.single[s[0]]; v != 0 {
 			return v - 1, nil
 		}
 	}
-	t := strings.TrimSpace(s)
-	if t == "" {
+	t := bytes.TrimSpace(s)
+	if len(t) == 0 {
 		return Omit, nil
 	}
 	if len(t) == 1 {
@@ -194,16 +196,16 @@ func (c *cellDecoder) decode(s string) (uint8, error) {
 			return v - 1, nil
 		}
 	}
-	if v, ok := c.multi[t]; ok {
+	if v, ok := c.multi[string(t)]; ok {
 		return v, nil
 	}
-	// Spreadsheets write pre-scored 0/1 as 1.0 or TRUE.
+	// Spreadsheets write pre-scored 0/1 as 1.0.
 	if len(c.opts) == 2 && c.opts[0] == "0" && c.opts[1] == "1" {
-		if f, err := strconv.ParseFloat(t, 64); err == nil && (f == 0 || f == 1) {
+		if f, err := strconv.ParseFloat(string(t), 64); err == nil && (f == 0 || f == 1) {
 			return uint8(f), nil
 		}
 	}
-	if t == "NA" || t == "." {
+	if string(t) == "NA" || string(t) == "." {
 		return Omit, nil
 	}
 	return 0, errNotCode
@@ -216,8 +218,38 @@ func (c *cellDecoder) describe() string {
 	return "want one of " + strings.Join(c.opts, ", ") + " or blank (declare other codes in the items file's options column or with --options)"
 }
 
-func (l *loader) badCell(field int, item, cell string, dec *cellDecoder) error {
-	return l.tab.errAt(field, item, fmt.Errorf("invalid response %s: %s", quoteCell(cell), dec.describe()))
+func (l *loader) badCell(field int, item string, cell []byte, dec *cellDecoder) error {
+	if !utf8.Valid(cell) {
+		return l.tab.errAt(field, item, ErrInvalidUTF8)
+	}
+	return l.tab.errAt(field, item, fmt.Errorf("invalid response %s: %s", quoteCell(string(cell)), dec.describe()))
+}
+
+// nextRow returns the next record as byte slices, without copying when the
+// source is a delimited text file.
+func (l *loader) nextRow() ([][]byte, error) {
+	if f, ok := l.tab.(*fastCSV); ok {
+		return f.NextBytes()
+	}
+	rec, err := l.tab.Next()
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(rec))
+	for k, s := range rec {
+		out[k] = []byte(s)
+	}
+	return out, nil
+}
+
+// textField returns a field that is text (an id, group or form code),
+// checked to be UTF-8 and trimmed.
+func (l *loader) textField(rec [][]byte, k int) (string, error) {
+	f := bytes.TrimSpace(rec[k])
+	if !utf8.Valid(f) {
+		return "", l.tab.errAt(k, "", ErrInvalidUTF8)
+	}
+	return string(f), nil
 }
 
 func (l *loader) specialColumns() (id, group, form int, err error) {
@@ -308,10 +340,10 @@ func (l *loader) wide() (*Dataset, error) {
 	d := &Dataset{Items: items, J: J}
 	d.PreScored = allPreScored(items)
 	seenID := map[string]int{}
-	raw := make([]uint8, 0, 1024*J)
-	row := make([]uint8, J)
+	var rows rowChunks
+	rows.width = J
 	for {
-		rec, err := l.tab.Next()
+		rec, err := l.nextRow()
 		if err == io.EOF {
 			break
 		}
@@ -321,25 +353,32 @@ func (l *loader) wide() (*Dataset, error) {
 		line := l.tab.Line()
 		c := Candidate{Line: line}
 		if idCol >= 0 {
-			id := strings.TrimSpace(rec[idCol])
+			id, err := l.textField(rec, idCol)
+			if err != nil {
+				return nil, err
+			}
 			if id == "" {
 				return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
 			}
 			if prev, dup := seenID[id]; dup {
 				return nil, l.tab.errAt(idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", quoteCell(id), prev))
 			}
-			id = strings.Clone(id)
 			seenID[id] = line
 			c.ID = id
 		} else {
 			c.ID = strconv.Itoa(len(d.Candidates) + 1)
 		}
 		if groupCol >= 0 {
-			c.Group = strings.Clone(strings.TrimSpace(rec[groupCol]))
+			if c.Group, err = l.textField(rec, groupCol); err != nil {
+				return nil, err
+			}
 		}
 		if formCol >= 0 {
-			c.Form = strings.Clone(strings.TrimSpace(rec[formCol]))
+			if c.Form, err = l.textField(rec, formCol); err != nil {
+				return nil, err
+			}
 		}
+		row := rows.add()
 		for k, cell := range rec {
 			j := colItem[k]
 			if j < 0 {
@@ -351,16 +390,53 @@ func (l *loader) wide() (*Dataset, error) {
 			}
 			row[j] = v
 		}
-		raw = append(raw, row...)
 		d.Candidates = append(d.Candidates, c)
 	}
 	if len(d.Candidates) == 0 {
 		return nil, &ParseError{File: l.name, Err: ErrHeaderOnly}
 	}
 	d.N = len(d.Candidates)
-	d.Raw = raw
+	d.Raw = rows.join()
 	d.score()
 	return d, nil
+}
+
+// rowChunks collects fixed-width rows in blocks, so that a million rows are
+// not copied again and again as one slice grows.
+type rowChunks struct {
+	width  int
+	chunks [][]uint8
+	n      int // rows in the last chunk
+}
+
+const rowsPerChunk = 1 << 14
+
+func (r *rowChunks) add() []uint8 {
+	if len(r.chunks) == 0 || r.n == rowsPerChunk {
+		r.chunks = append(r.chunks, make([]uint8, rowsPerChunk*r.width))
+		r.n = 0
+	}
+	c := r.chunks[len(r.chunks)-1]
+	row := c[r.n*r.width : (r.n+1)*r.width]
+	r.n++
+	return row
+}
+
+// join returns all rows as one slice and releases the blocks.
+func (r *rowChunks) join() []uint8 {
+	if len(r.chunks) == 0 {
+		return nil
+	}
+	total := (len(r.chunks)-1)*rowsPerChunk*r.width + r.n*r.width
+	out := make([]uint8, 0, total)
+	for k, c := range r.chunks {
+		if k == len(r.chunks)-1 {
+			c = c[:r.n*r.width]
+		}
+		out = append(out, c...)
+		r.chunks[k] = nil
+	}
+	return out
 }
 
 func allPreScored(items []ItemInfo) bool {
@@ -409,7 +485,7 @@ func (l *loader) long() (*Dataset, error) {
 	d := &Dataset{}
 	cand := map[string]int{}
 	for {
-		rec, err := l.tab.Next()
+		rec, err := l.nextRow()
 		if err == io.EOF {
 			break
 		}
@@ -417,26 +493,42 @@ func (l *loader) long() (*Dataset, error) {
 			return nil, err
 		}
 		line := l.tab.Line()
-		id := strings.TrimSpace(rec[idCol])
+		id, err := l.textField(rec, idCol)
+		if err != nil {
+			return nil, err
+		}
 		if id == "" {
 			return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
 		}
 		ci, ok := cand[id]
 		if !ok {
 			ci = len(d.Candidates)
-			cand[strings.Clone(id)] = ci
-			c := Candidate{ID: strings.Clone(id), Line: line}
+			cand[id] = ci
+			c := Candidate{ID: id, Line: line}
 			if groupCol >= 0 {
-				c.Group = strings.Clone(strings.TrimSpace(rec[groupCol]))
+				if c.Group, err = l.textField(rec, groupCol); err != nil {
+					return nil, err
+				}
 			}
 			if formCol >= 0 {
-				c.Form = strings.Clone(strings.TrimSpace(rec[formCol]))
+				if c.Form, err = l.textField(rec, formCol); err != nil {
+					return nil, err
+				}
 			}
 			d.Candidates = append(d.Candidates, c)
-		} else if groupCol >= 0 && d.Candidates[ci].Group != strings.TrimSpace(rec[groupCol]) {
-			return nil, l.tab.errAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", quoteCell(id), quoteCell(rec[groupCol]), quoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
+		} else if groupCol >= 0 {
+			g, err := l.textField(rec, groupCol)
+			if err != nil {
+				return nil, err
+			}
+			if g != d.Candidates[ci].Group {
+				return nil, l.tab.errAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", quoteCell(id), quoteCell(g), quoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
+			}
 		}
-		iid := strings.TrimSpace(rec[itemCol])
+		iid, err := l.textField(rec, itemCol)
+		if err != nil {
+			return nil, err
+		}
 		j, ok := byID[iid]
 		if !ok {
 			if l.defs != nil {
@@ -446,8 +538,8 @@ func (l *loader) long() (*Dataset, error) {
 				return nil, l.tab.errAt(itemCol, "", errors.New("empty item id"))
 			}
 			j = len(items)
-			byID[strings.Clone(iid)] = j
-			items = append(items, ItemInfo{ID: strings.Clone(iid), Options: []string{"0", "1"}, KeyMask: 2, Status: Operational})
+			byID[iid] = j
+			items = append(items, ItemInfo{ID: iid, Options: []string{"0", "1"}, KeyMask: 2, Status: Operational})
 			decs = append(decs, newCellDecoder(items[j].Options))
 		}
 		v, err := decs[j].decode(rec[respCol])
@@ -484,25 +576,27 @@ func (l *loader) long() (*Dataset, error) {
 	return d, nil
 }
 
-// score fills Scored from Raw and the keys.
+// score fills Scored from Raw and the keys, and counts per item the
+// candidates who answered and who answered correctly.
 func (d *Dataset) score() {
 	d.Scored = make([]uint8, len(d.Raw))
-	masks := make([]uint64, d.J)
+	table := make([][256]uint8, d.J) // raw code → scored value, per item
 	for j := range d.Items {
-		masks[j] = d.Items[j].KeyMask
+		t := &table[j]
+		for v := 0; v < 256; v++ {
+			switch {
+			case uint8(v) == Omit || uint8(v) == NotReached:
+				t[v] = irt.Missing
+			case v < 64 && d.Items[j].KeyMask&(1<<uint(v)) != 0:
+				t[v] = 1
+			}
+		}
 	}
 	for i := 0; i < d.N; i++ {
 		raw := d.Raw[i*d.J : (i+1)*d.J]
 		sc := d.Scored[i*d.J : (i+1)*d.J]
 		for j, v := range raw {
-			switch {
-			case v == Omit || v == NotReached:
-				sc[j] = irt.Missing
-			case v < 64 && masks[j]&(1<<v) != 0:
-				sc[j] = 1
-			default:
-				sc[j] = 0
-			}
+			sc[j] = table[j][v]
 		}
 	}
 }
@@ -546,23 +640,25 @@ func (d *Dataset) checkWarnings() []Warning {
 	right := make([]int, d.J)
 	for i := 0; i < d.N; i++ {
 		sc := d.Scored[i*d.J : (i+1)*d.J]
-		any := false
+		missing := 0
 		for j, v := range sc {
-			if v != irt.Missing {
-				answered[j]++
-				any = true
-				if v == 1 {
-					right[j]++
-				}
+			// v is 0, 1 or irt.Missing (255): v&1 counts right answers and
+			// missing ones alike; subtract the missing below.
+			right[j] += int(v & 1)
+			if v == irt.Missing {
+				answered[j]--
+				right[j]--
+				missing++
 			}
 		}
-		if !any {
+		if missing == d.J {
 			c := d.Candidates[i]
 			ws = append(ws, Warning{Code: "all_omitted", Subject: c.ID,
 				Message: fmt.Sprintf("candidate %q (line %d) omitted every item", c.ID, c.Line)})
 		}
 	}
 	for j := range d.Items {
+		answered[j] += d.N
 		id := d.Items[j].ID
 		switch {
 		case answered[j] == 0:

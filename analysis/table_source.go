@@ -3,7 +3,6 @@ package analysis
 import (
 	"bufio"
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -52,13 +51,7 @@ func openTable(src Source, sheet string) (tableSource, error) {
 	return openDelimited(src)
 }
 
-type csvSource struct {
-	name string
-	r    *csv.Reader
-	line int
-}
-
-func openDelimited(src Source) (*csvSource, error) {
+func openDelimited(src Source) (*fastCSV, error) {
 	br := bufio.NewReaderSize(src.R, 1<<20)
 	head, err := br.Peek(4096)
 	if len(head) == 0 {
@@ -75,7 +68,7 @@ func openDelimited(src Source) (*csvSource, error) {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &ParseError{File: src.Name, Err: ErrEmptyFile}
 	}
-	delim := ','
+	delim := byte(',')
 	ext := strings.ToLower(filepath.Ext(src.Name))
 	firstLine := head
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
@@ -84,61 +77,7 @@ func openDelimited(src Source) (*csvSource, error) {
 	if ext == ".tsv" || ext == ".tab" || (bytes.IndexByte(firstLine, '\t') >= 0 && bytes.IndexByte(firstLine, ',') < 0) {
 		delim = '\t'
 	}
-	r := csv.NewReader(br)
-	r.Comma = delim
-	r.ReuseRecord = true
-	r.FieldsPerRecord = 0
-	return &csvSource{name: src.Name, r: r}, nil
-}
-
-func (s *csvSource) Next() ([]string, error) {
-	for {
-		rec, err := s.r.Read()
-		if err != nil {
-			if err == io.EOF {
-				return nil, io.EOF
-			}
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				e := &ParseError{File: s.name, Row: pe.StartLine, Err: pe.Err}
-				if errors.Is(pe.Err, csv.ErrFieldCount) {
-					e.Row = pe.Line
-					e.Column = min(len(rec), s.r.FieldsPerRecord) + 1
-					if len(rec) < s.r.FieldsPerRecord {
-						e.Column = len(rec)
-					}
-					e.Err = fmt.Errorf("row has %d fields, want %d as in the header (ragged row)", len(rec), s.r.FieldsPerRecord)
-				} else {
-					e.Column = pe.Column
-				}
-				return nil, e
-			}
-			return nil, &ParseError{File: s.name, Err: err}
-		}
-		s.line, _ = s.r.FieldPos(0)
-		if allBlank(rec) {
-			continue
-		}
-		for k, f := range rec {
-			if !utf8.ValidString(f) {
-				return nil, s.errAt(k, "", ErrInvalidUTF8)
-			}
-		}
-		return rec, nil
-	}
-}
-
-func (s *csvSource) Line() int { return s.line }
-
-func (s *csvSource) errAt(field int, item string, err error) *ParseError {
-	e := &ParseError{File: s.name, Row: s.line, Item: item, Err: err}
-	if field >= 0 {
-		e.Column = field + 1
-		if line, _ := s.r.FieldPos(field); line > 0 {
-			e.Row = line
-		}
-	}
-	return e
+	return newFastCSV(src.Name, br, delim), nil
 }
 
 // allBlank reports whether every field is empty or whitespace: a blank line
