@@ -26,6 +26,7 @@ const (
 	ChainedLinear                           // chained linear (ch. 4)
 	FrequencyEstimation                     // frequency estimation (post-stratification) equipercentile (ch. 5)
 	ChainedEquipercentile                   // chained equipercentile (ch. 5)
+	IRTObserved                             // IRT observed-score equating (ch. 6); see EquateIRTObserved
 )
 
 var methodNames = map[Method]string{
@@ -39,6 +40,7 @@ var methodNames = map[Method]string{
 	ChainedLinear:         "chained-linear",
 	FrequencyEstimation:   "frequency-estimation",
 	ChainedEquipercentile: "chained-equipercentile",
+	IRTObserved:           "irt-observed",
 }
 
 // String returns the method's name as ParseMethod reads it, e.g.
@@ -189,6 +191,8 @@ func Equate(x, y *Table, m Method, opts Options) (*Result, error) {
 		return equateFrequencyEstimation(x, y, opts)
 	case ChainedEquipercentile:
 		return equateChainedEquipercentile(x, y, opts)
+	case IRTObserved:
+		return nil, fmt.Errorf("%w: IRT observed-score equating works from item parameters (EquateIRTObserved), not score tables", ErrDesign)
 	}
 	return nil, fmt.Errorf("equate: invalid method %v", m)
 }

@@ -99,7 +99,9 @@ func equateFEW2(x, y *Table, ws float64) float64 {
 // N1/(N1 + N2) = 0.5026 (every weight-dependent column matches only that),
 // with an internal anchor. Tolerance 0.01 at every score (the brief's);
 // each case also states the tighter bound it meets: 1e-9 for the same
-// formulas; the frequency-estimation methods are compared at equate's
+// linear formulas, 1e-6 for the equipercentile methods (equate interpolates
+// with percentile ranks rounded to 10 decimals, which moves results by up to
+// 1e-10/f(y)); the frequency-estimation methods are compared at equate's
 // effective weight (equateFEW2) and, separately, within 0.01 at the
 // nominal proportional weight of K&B's definition.
 func TestKBneat(t *testing.T) {
@@ -121,9 +123,9 @@ func TestKBneat(t *testing.T) {
 		{"braun_holland", BraunHolland, Options{W2: fe}, 1e-9},
 		{"braun_holland", BraunHolland, Options{W2: prop}, 1e-3},
 		{"chained_linear", ChainedLinear, Options{}, 1e-9},
-		{"freq_estimation_eqp", FrequencyEstimation, Options{W2: fe}, 1e-9},
+		{"freq_estimation_eqp", FrequencyEstimation, Options{W2: fe}, 1e-6},
 		{"freq_estimation_eqp", FrequencyEstimation, Options{W2: prop}, 1e-3},
-		{"chained_eqp", ChainedEquipercentile, Options{}, 1e-9},
+		{"chained_eqp", ChainedEquipercentile, Options{}, 1e-6},
 	}
 	for _, c := range cases {
 		t.Run(fmt.Sprintf("%s/w2=%.4f", c.col, c.opts.W2), func(t *testing.T) {
@@ -170,8 +172,10 @@ func TestKBneatCoefficients(t *testing.T) {
 // Reference: R equate 2.0.8.9000 random groups equating of ACT Mathematics
 // (actmkb_random_groups_equating.csv); presmoothing is equate's
 // loglinear(degrees = 6), i.e. raw powers x^1..x^6 fitted by glm.
-// Tolerance 0.01 at every score (the brief's); measured differences are
-// logged.
+// Tolerance 0.01 at every score (the brief's); tighter bounds: 1e-9 for the
+// linear methods, 1e-6 for equipercentile (equate's rounding of percentile
+// ranks, see TestKBneat) and 1e-5 after presmoothing (glm stops at a
+// relative deviance change of 1e-8). Measured differences are logged.
 func TestACTRandomGroups(t *testing.T) {
 	x, y := actmkb(t)
 	ref := refColumns(t, "actmkb_random_groups_equating.csv")
@@ -183,8 +187,8 @@ func TestACTRandomGroups(t *testing.T) {
 	}{
 		{"mean", Mean, Options{}, 1e-9},
 		{"linear", Linear, Options{}, 1e-9},
-		{"equipercentile", Equipercentile, Options{}, 1e-9},
-		{"equipercentile_loglinear_presmoothed", Equipercentile, Options{Smooth: Smoothing{Degree: 6}}, 1e-6},
+		{"equipercentile", Equipercentile, Options{}, 1e-6},
+		{"equipercentile_loglinear_presmoothed", Equipercentile, Options{Smooth: Smoothing{Degree: 6}}, 1e-5},
 	} {
 		t.Run(c.col, func(t *testing.T) {
 			res, err := Equate(x, y, c.m, c.opts)

@@ -80,37 +80,43 @@ func eqRound10(v float64) float64 { return math.Round(v*1e10) / 1e10 }
 //
 // Ends, following R's equate: p = 0 (a score below every observed score)
 // maps to −½, the bottom of the continuized scale, and p = 1 maps to
-// K_Y + ½. round10 rounds p (and always F) to 10 decimals before the
-// comparisons, as equate does for percentile ranks computed from a table.
+// K_Y + ½. The comparisons that choose y_U and y_L use F (and, with
+// round10, p) rounded to 10 decimals, as equate does, so that ties computed
+// by different sums compare equal; the interpolation uses the exact values
+// (equate's rounded ones would add an error of up to 1e-10/f(y), large in
+// the far tails of a model-implied distribution).
 func equipercentileInverse(p []float64, fy []float64, round10 bool) []float64 {
 	n := eqSum(fy)
 	ky := len(fy) - 1
-	cum := make([]float64, len(fy))
+	cum := make([]float64, len(fy))  // exact cumulative proportions
+	cumR := make([]float64, len(fy)) // rounded, for the comparisons
 	zero := false
 	var c float64
 	for y, v := range fy {
 		c += v
-		cum[y] = eqRound10(c / n)
+		cum[y] = c / n
+		cumR[y] = eqRound10(cum[y])
 		if v == 0 {
 			zero = true
 		}
 	}
 	out := make([]float64, len(p))
 	for i, pi := range p {
+		pr := pi
 		if round10 {
-			pi = eqRound10(pi)
+			pr = eqRound10(pi)
 		}
 		switch {
-		case pi <= 0:
+		case pr <= 0:
 			out[i] = -0.5
 			continue
-		case pi >= 1:
+		case pr >= 1:
 			out[i] = float64(ky) + 0.5
 			continue
 		}
 		// Upper: y_U = smallest y with F(y) > p.
 		yu := 0
-		for yu < ky && cum[yu] <= pi {
+		for yu < ky && cumR[yu] <= pr {
 			yu++
 		}
 		var fprev float64
@@ -118,10 +124,10 @@ func equipercentileInverse(p []float64, fy []float64, round10 bool) []float64 {
 			fprev = cum[yu-1]
 		}
 		e := float64(yu) - 0.5 + (pi-fprev)/(cum[yu]-fprev)
-		if zero && pi > cum[0] {
+		if zero && pr > cumR[0] {
 			// Lower: y_L = largest y with F(y) < p.
 			yl := -1
-			for yl+1 <= ky && cum[yl+1] < pi {
+			for yl+1 <= ky && cumR[yl+1] < pr {
 				yl++
 			}
 			el := float64(yl) + 0.5 + (pi-cum[yl])/(cum[yl+1]-cum[yl])
