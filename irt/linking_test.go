@@ -3,6 +3,7 @@ package irt
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -363,5 +364,39 @@ func TestScreenDriftPlanted(t *testing.T) {
 	res = ScreenDrift(base[:6], newForm[:6], DriftOptions{MinItems: 6})
 	if len(res.Dropped) != 0 {
 		t.Errorf("MinItems 6 of 6: dropped %v", res.Dropped)
+	}
+}
+
+func ExampleLink() {
+	// Common items of a base form and of a new form whose scale is the
+	// base scale shrunk and shifted: θ_new = (θ_base + 0.5)/1.2.
+	var base, newForm []Item
+	for _, p := range [][2]float64{{1.0, -1.5}, {1.3, -0.6}, {0.8, 0}, {1.6, 0.7}, {1.1, 1.4}} {
+		base = append(base, NewItemIRT(TwoPL, p[0], p[1], 0))
+		newForm = append(newForm, NewItemIRT(TwoPL, p[0]*1.2, (p[1]+0.5)/1.2, 0))
+	}
+	for _, m := range []LinkMethod{MeanSigma, StockingLord} {
+		c, err := Link(base, newForm, m, LinkOptions{})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Printf("%-13s A=%.4f B=%.4f\n", m, c.A, c.B)
+	}
+	// Output:
+	// mean-sigma    A=1.2000 B=-0.5000
+	// stocking-lord A=1.2000 B=-0.5000
+}
+
+func BenchmarkLink(b *testing.B) {
+	base, newForm := kb36Common(b)
+	for _, m := range []LinkMethod{Haebara, StockingLord} {
+		b.Run(m.String(), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Link(base, newForm, m, LinkOptions{ScaleD: 1.7}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

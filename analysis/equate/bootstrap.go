@@ -170,15 +170,19 @@ func newBootSampler(t *Table) *bootSampler {
 	return s
 }
 
-// draw fills counts with n draws.
+// draw fills counts with n draws. Each draw takes one 64-bit random
+// number: the high 32 bits pick the column (multiply–shift; the bias is
+// below k/2³², negligible for tables of a few thousand cells) and the low
+// 32 bits, as a fraction, decide between the column and its alias.
 func (s *bootSampler) draw(g *rand.Rand, n int, counts []float64) {
 	for i := range counts {
 		counts[i] = 0
 	}
-	k := len(s.cell)
+	k := uint64(len(s.cell))
 	for range n {
-		i := g.IntN(k)
-		if g.Float64() >= s.prob[i] {
+		u := g.Uint64()
+		i := int(((u >> 32) * k) >> 32)
+		if float64(uint32(u))*(1.0/(1<<32)) >= s.prob[i] {
 			i = s.alias[i]
 		}
 		counts[s.cell[i]]++
