@@ -392,3 +392,27 @@ func ExampleEquate() {
 	// linear          0.32  1.38  2.44  3.50  4.56  5.61
 	// equipercentile  0.33  1.50  2.50  3.43  4.43  5.30
 }
+
+// Equating a group's table to itself is the identity with every method:
+// the lines have slope 1 and intercept 0 (γ1 = γ2 and equal anchor
+// moments), the equipercentile methods return every score with data.
+func TestEquateSelfIdentity(t *testing.T) {
+	x, _ := kbneat(t)
+	tot := x.Total()
+	for m := Mean; m <= ChainedEquipercentile; m++ {
+		for _, opts := range []Options{{}, {W2: 0.5}, {ExternalAnchor: true}} {
+			r, err := Equate(x, x, m, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for s, e := range r.Yx {
+				if tot[s] > 0 && math.Abs(e-float64(s)) > 1e-9 {
+					t.Errorf("%v %+v: x = %d → %.12f", m, opts, s, e)
+				}
+			}
+			if m.IsLinear() && (math.Abs(r.Slope-1) > 1e-12 || math.Abs(r.Intercept) > 1e-9) {
+				t.Errorf("%v %+v: slope %g intercept %g", m, opts, r.Slope, r.Intercept)
+			}
+		}
+	}
+}
