@@ -27,7 +27,7 @@ type TrueScoreEquating struct {
 }
 
 // EquateTrueScores equates the number-correct scores x = 0..J_X of form X
-// to form Y by IRT true-score equating (Lord, 1980; K&B 2014, §6.6.1). Both
+// to form Y by IRT true-score equating (Lord, 1980; K&B 2014, ch. 6). Both
 // forms' items must be on the same θ scale (link form X first, e.g. with
 // Link and LinkConstants.TransformItems) and in the logistic metric (see
 // ScaleItems).
@@ -35,7 +35,7 @@ type TrueScoreEquating struct {
 // For each integer score Σc_X < x < J_X it solves τ_X(θ) = Σ_j P_j(θ) = x for
 // θ by Newton–Raphson, safeguarded by bisection on a bracket, to
 // |τ_X(θ) − x| < 1e-10, and returns τ_Y(θ). Scores with no θ follow Kolen &
-// Brennan (2014, eq. 6.25 and §6.6.1): scores 0 ≤ x ≤ Σc_X map linearly,
+// Brennan (2014, ch. 6): scores 0 ≤ x ≤ Σc_X map linearly,
 // e_Y(x) = x·Σc_Y/Σc_X (x itself when Σc_X = 0), and the maximum J_X maps to
 // J_Y.
 //
@@ -44,7 +44,7 @@ type TrueScoreEquating struct {
 // [0, 1), and an error if a form has no items.
 //
 // Reference: Kolen, M. J. & Brennan, R. L. (2014). Test Equating, Scaling,
-// and Linking (3rd ed.), §6.6. Springer. Lord, F. M. (1980). Applications of
+// and Linking (3rd ed.), ch. 6. Springer. Lord, F. M. (1980). Applications of
 // Item Response Theory to Practical Testing Problems. Erlbaum.
 func EquateTrueScores(x, y []Item) (*TrueScoreEquating, error) {
 	if len(x) == 0 || len(y) == 0 {
@@ -163,7 +163,7 @@ func equateInvertTCC(items []Item, score, start float64) (float64, error) {
 
 // ObservedScoreDists returns the model-implied number-correct score
 // distributions of forms X and Y in the synthetic population of IRT
-// observed-score equating (K&B 2014, §6.6.2):
+// observed-score equating (K&B 2014, ch. 6):
 //
 //	f_s(x) = w1·Σ_q f_X(x | θ_q)·g1(θ_q) + (1 − w1)·Σ_q f_X(x | θ_q)·g2(θ_q),
 //

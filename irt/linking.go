@@ -87,7 +87,7 @@ type LinkOptions struct {
 	// Symmetric adds the criterion in the other direction, on the new
 	// scale: the base items transformed to the new scale are compared with
 	// the new items at the same Points, as in Haebara's (1980) original
-	// criterion (K&B 2014, §6.5.3). The default (false) is the
+	// criterion (K&B 2014, ch. 6). The default (false) is the
 	// non-symmetric criterion on the base scale that equateIRT and Kolen &
 	// Brennan's ST program use.
 	Symmetric bool
@@ -96,7 +96,7 @@ type LinkOptions struct {
 // LinkConstants are the coefficients of the linear map θ_base = A·θ_new + B
 // that puts the new form's ability scale on the base form's scale. The
 // item parameters transform as b* = A·b + B, a* = a/A, c* = c (K&B 2014,
-// eq. 6.2–6.4).
+// ch. 6).
 type LinkConstants struct {
 	A, B float64
 }
@@ -166,14 +166,14 @@ var ErrLinkDegenerate = errors.New("irt: degenerate linking")
 // items, non-finite parameters, or a non-positive slope it returns an error;
 // with degenerate items an error wrapping ErrLinkDegenerate.
 //
-// Moment methods (difficulty b = −d/a, slope a, K&B 2014 §6.4.1):
+// Moment methods (difficulty b = −d/a, slope a, K&B 2014, ch. 6):
 //
 //	mean–mean:  A = mean(a_new)/mean(a_base)           (Loyd & Hoover, 1980)
 //	mean–gmean: A = (Π a_new/a_base)^(1/n)             (geometric means)
 //	mean–sigma: A = sd(b_base)/sd(b_new)                (Marco, 1977)
 //	            B = mean(b_base) − A·mean(b_new)        (all three)
 //
-// Characteristic curve methods (K&B 2014 §6.4.2) minimise, over the
+// Characteristic curve methods (K&B 2014, ch. 6) minimise, over the
 // ability points θ_q with weights w_q of opts,
 //
 //	Haebara:        H(A, B)  = ½ Σ_q w_q Σ_j [P_j^base(θ_q) − P_j^new((θ_q − B)/A)]²

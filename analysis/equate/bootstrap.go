@@ -20,13 +20,13 @@ type BootstrapResult struct {
 	Reps int
 	// Mean[x] is the mean over replications of the form Y equivalent of x;
 	// SE[x] their standard deviation (divisor Reps − 1), the bootstrap
-	// standard error of equating at x (K&B 2014 §7.2).
+	// standard error of equating at x (K&B 2014, ch. 7).
 	Mean, SE []float64
 }
 
 // Bootstrap estimates standard errors of equating form X to form Y by
 // method m with options opts by the nonparametric bootstrap (Efron &
-// Tibshirani, 1993; K&B 2014 §7.2): each replication draws round(N1)
+// Tibshirani, 1993; K&B 2014, ch. 7): each replication draws round(N1)
 // candidates with replacement from group 1's table and round(N2) from
 // group 2's (cells drawn with probability count/N, so the (total, anchor)
 // pairs stay together), equates the two resampled tables, and the standard

@@ -94,7 +94,7 @@ func (m Method) IsLinear() bool {
 type Options struct {
 	// W2 is the weight w2 = 1 − w1 of population 2 (the group that took
 	// form Y) in the synthetic population of the Tucker, Levine observed,
-	// Braun–Holland and frequency estimation methods (K&B 2014 eq. 4.1). The
+	// Braun–Holland and frequency estimation methods (K&B 2014, ch. 4). The
 	// zero value gives w1 = 1, the synthetic population is the one that
 	// took form X (equate's ws = 1); 0.5 weights both groups equally, and
 	// ProportionalW2 weights them by sample size (equate's default ws = −1).
@@ -102,8 +102,8 @@ type Options struct {
 	W2 float64
 
 	// ExternalAnchor states that the anchor score is not part of the total
-	// score. Only the Levine methods depend on it (K&B 2014 eq. 4.58 vs
-	// 4.53); the default is an internal anchor, as in equate (internal =
+	// score. Only the Levine methods depend on it (K&B 2014, ch. 4); the
+	// default is an internal anchor, as in equate (internal =
 	// TRUE) and in the KBneat example.
 	ExternalAnchor bool
 
@@ -137,8 +137,8 @@ type Result struct {
 	// W1 is the synthetic weight of population 1 used, NaN for methods
 	// without a synthetic population (random groups, chained, Levine true).
 	W1 float64
-	// Gamma1, Gamma2 are the Tucker or Levine γ's (K&B 2014 eq. 4.22–4.23,
-	// 4.58); NaN otherwise.
+	// Gamma1, Gamma2 are the Tucker or Levine γ's (K&B 2014, ch. 4);
+	// NaN otherwise.
 	Gamma1, Gamma2 float64
 	// SyntheticX and SyntheticY are, for frequency estimation and
 	// Braun–Holland, the synthetic-population distributions of X and Y as
@@ -210,8 +210,8 @@ func newLinearResult(m Method, kx int, slope, intercept float64) (*Result, error
 	return r, nil
 }
 
-// equateRandomLinear is random groups mean or linear equating (K&B 2014
-// eq. 2.5 and 2.8): e_Y(x) = σ(Y)/σ(X)·(x − μ(X)) + μ(Y), with slope 1 for
+// equateRandomLinear is random groups mean or linear equating (K&B 2014,
+// ch. 2): e_Y(x) = σ(Y)/σ(X)·(x − μ(X)) + μ(Y), with slope 1 for
 // mean equating. SDs use the divisor N − 1, as R's equate.
 func equateRandomLinear(x, y *Table, meanOnly bool) (*Result, error) {
 	mx, sx := freqMoments(x.Total())
@@ -227,7 +227,7 @@ func equateRandomLinear(x, y *Table, meanOnly bool) (*Result, error) {
 
 // equateRandomEquipercentile is random groups equipercentile equating of
 // the total-score margins, after univariate log-linear presmoothing of
-// each when opts.Smooth.Degree > 0 (K&B 2014 ch. 2 and §3.2).
+// each when opts.Smooth.Degree > 0 (K&B 2014, ch. 2 and 3).
 func equateRandomEquipercentile(x, y *Table, opts Options) (*Result, error) {
 	fx, fy := x.Total(), y.Total()
 	r := &Result{Method: Equipercentile, Slope: math.NaN(), Intercept: math.NaN(), W1: math.NaN(),

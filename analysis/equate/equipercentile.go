@@ -7,7 +7,7 @@ import (
 
 // PercentileRanks returns the percentile rank of every integer score
 // x = 0..K of the distribution f (counts or proportions), as a proportion
-// (Kolen & Brennan's P(x)/100, K&B 2014 eq. 2.14):
+// (Kolen & Brennan's P(x)/100, K&B 2014, ch. 2):
 //
 //	P(x) = F(x − 1) + ½·f(x),
 //
@@ -27,7 +27,7 @@ func PercentileRanks(f []float64) []float64 {
 
 // PercentileRankAt returns the percentile rank (as a proportion) of a
 // possibly non-integer score s under the continuized distribution f
-// (K&B 2014 eq. 2.14 with x* = round-half-up(s)):
+// (K&B 2014, ch. 2 with x* = round-half-up(s)):
 //
 //	P(s) = F(x* − 1) + (s − (x* − ½))·f(x*),
 //
@@ -66,14 +66,14 @@ func eqRound10(v float64) float64 { return math.Round(v*1e10) / 1e10 }
 
 // equipercentileInverse returns the form Y scores whose percentile ranks
 // (proportions) in the distribution fy are p, by the inverse of the
-// continuized cumulative distribution (K&B 2014 eq. 2.18): with y_U the
+// continuized cumulative distribution (K&B 2014, ch. 2): with y_U the
 // smallest score whose cumulative proportion F(y_U) exceeds p,
 //
 //	e_Y = (p − F(y_U − 1)) / (F(y_U) − F(y_U − 1)) + (y_U − ½).
 //
 // When fy has a score with zero frequency, the result is the mean of this
-// upper definition and the lower one (K&B 2014 eq. 2.17–2.18 and the
-// discussion of zero frequencies in §2.5): with y_L the largest score whose
+// upper definition and the lower one (K&B 2014, ch. 2 and the
+// discussion of zero frequencies in ch. 2): with y_L the largest score whose
 // F(y_L) is below p, e_Y = (p − F(y_L))/(F(y_L + 1) − F(y_L)) + (y_L + ½);
 // both agree wherever the neighbouring frequencies are positive. The
 // lower definition is skipped for p ≤ F(0), where no y_L exists.
@@ -141,7 +141,7 @@ func equipercentileInverse(p []float64, fy []float64, round10 bool) []float64 {
 // EquipercentileFreq equates form X to form Y by equipercentile equating
 // of the two score distributions fx (scores 0..K_X) and fy (0..K_Y), counts
 // or proportions: e_Y(x) = P_Y⁻¹(P_X(x)) with K&B's percentile ranks and
-// inverse (K&B 2014 §2.5; see PercentileRanks). Scores of X below the
+// inverse (K&B 2014, ch. 2; see PercentileRanks). Scores of X below the
 // lowest score with a positive frequency map to −½ and scores above the
 // highest to K_Y + ½, as in R's equate; an X score above K_Y + ½ with a
 // percentile rank of 1 maps to itself (equate's rule for a longer form X).

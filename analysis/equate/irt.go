@@ -8,7 +8,7 @@ import (
 )
 
 // EquateIRTObserved is IRT observed-score equating of form X to form Y (K&B
-// 2014 §6.6.2; Lord & Wingersky, 1984): the model-implied number-correct
+// 2014, ch. 6; Lord & Wingersky, 1984): the model-implied number-correct
 // distributions of both forms in the synthetic population
 // (irt.ObservedScoreDists: w1 on population 1's latent distribution pop1,
 // 1 − w1 on population 2's pop2) are equated by EquipercentileFreq. The

@@ -34,7 +34,7 @@ type Smoothing struct {
 //
 // by maximum likelihood (Poisson, equivalently multinomial given N), and
 // returns the fitted counts m. The fit preserves N and the first C raw
-// moments of the observed distribution (K&B 2014 §3.2.2), which the tests
+// moments of the observed distribution (K&B 2014, ch. 3), which the tests
 // check. The polynomial is fitted in an orthonormalised basis of the
 // standardised score, which gives the same fitted counts as raw powers (the
 // model is the same) without their ill-conditioning; the Newton–Raphson
@@ -47,7 +47,7 @@ type Smoothing struct {
 // References: Holland, P. W. & Thayer, D. T. (2000). Univariate and
 // bivariate loglinear models for discrete test score distributions.
 // Journal of Educational and Behavioral Statistics, 25, 133–183. Kolen &
-// Brennan (2014), §3.2.
+// Brennan (2014), ch. 3.
 func LogLinear(f []float64, degree int) ([]float64, error) {
 	if err := eqCheckDist(f, "X"); err != nil {
 		return nil, err

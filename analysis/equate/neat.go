@@ -9,7 +9,7 @@ import (
 // X (table x), population 2 form Y (table y); V is the anchor; w1 = 1 − w2.
 // Moments are sample moments with the divisor N − 1 (as R's equate).
 //
-// Tucker and Levine observed score (K&B 2014 eq. 4.17–4.22 and 4.53–4.58):
+// Tucker and Levine observed score (K&B 2014, ch. 4):
 // the synthetic means and variances
 //
 //	μ_s(X)  = μ1(X) − w2·γ1·[μ1(V) − μ2(V)]
@@ -23,16 +23,16 @@ import (
 //	Levine, internal anchor:   γ1 = σ²1(X)/σ1(X,V),  γ2 = σ²2(Y)/σ2(Y,V)
 //	Levine, external anchor:   γ1 = [σ²1(X) + σ1(X,V)]/[σ²1(V) + σ1(X,V)], γ2 likewise.
 //
-// Levine true score (K&B 2014 eq. 4.82): e_Y(x) = (γ2/γ1)·[x − μ1(X)] +
+// Levine true score (K&B 2014, ch. 4): e_Y(x) = (γ2/γ1)·[x − μ1(X)] +
 // μ2(Y) + γ2·[μ1(V) − μ2(V)], with the Levine γ's, independent of the
 // weights.
 //
-// Chained linear (K&B 2014 §4.4; von Davier et al. 2004): X → V in
+// Chained linear (K&B 2014, ch. 4; von Davier et al. 2004): X → V in
 // population 1, then V → Y in population 2,
 //
 //	e_Y(x) = μ2(Y) + σ2(Y)/σ2(V)·{μ1(V) + σ1(V)/σ1(X)·[x − μ1(X)] − μ2(V)}.
 //
-// Braun–Holland (K&B 2014 §5.1.4): linear equating with the means and SDs
+// Braun–Holland (K&B 2014, ch. 5): linear equating with the means and SDs
 // of the frequency-estimation synthetic distributions (population moments
 // of the synthetic proportions).
 //
@@ -125,7 +125,7 @@ func distMoments(f []float64) (mean, sd float64) {
 }
 
 // feSynthetic returns the frequency-estimation synthetic distributions of
-// X and Y as proportions (K&B 2014 eq. 5.6–5.10):
+// X and Y as proportions (K&B 2014, ch. 5):
 //
 //	f_s(x) = w1·f1(x) + w2·Σ_v f1(x | v)·h2(v)
 //	g_s(y) = w1·Σ_v g2(y | v)·h1(v) + w2·g2(y)
@@ -190,7 +190,7 @@ func smoothNEAT(x, y *Table, opts Options, r *Result) (*Table, *Table, error) {
 }
 
 // equateFrequencyEstimation is frequency estimation equipercentile
-// equating (K&B 2014 §5.1): equipercentile equating of the synthetic
+// equating (K&B 2014, ch. 5): equipercentile equating of the synthetic
 // distributions of feSynthetic, after bivariate presmoothing when asked.
 //
 // Reference: Kolen & Brennan (2014), ch. 5; Angoff (1971).
@@ -212,8 +212,8 @@ func equateFrequencyEstimation(x, y *Table, opts Options) (*Result, error) {
 	return r, nil
 }
 
-// equateChainedEquipercentile is chained equipercentile equating (K&B 2014
-// §5.2; Angoff 1971, "design V"): form X scores are equated to the anchor
+// equateChainedEquipercentile is chained equipercentile equating (K&B 2014,
+// ch. 5; Angoff 1971, "design V"): form X scores are equated to the anchor
 // in population 1, e_V1(x), and the anchor to form Y in population 2:
 //
 //	e_Y(x) = e_Y2(e_V1(x)) = Q_Y2⁻¹( P_V2( e_V1(x) ) ),
