@@ -9,10 +9,10 @@ import (
 
 func readPolyEquateParams(t *testing.T, name string) []Item {
 	t.Helper()
-	rows := readCSVRows(t, filepath.Join("testdata", "ref", "linking", name))
+	rows := linkReadCSV(t, filepath.Join("testdata", "ref", "linking", name))
 	var items []Item
 	for _, r := range rows[1:] {
-		items = append(items, NewItemIRT(ThreePL, mustFloat(t, r[1]), mustFloat(t, r[2]), mustFloat(t, r[3])))
+		items = append(items, NewItemIRT(ThreePL, linkAtof(t, r[1]), linkAtof(t, r[2]), linkAtof(t, r[3])))
 	}
 	return ScaleItems(items, 1.7)
 }
@@ -23,15 +23,15 @@ func readPolyEquateParams(t *testing.T, name string) []Item {
 func TestEquateTrueScoresPolyEquate(t *testing.T) {
 	x := readPolyEquateParams(t, "kb36_x_params_polyequate.csv")
 	y := readPolyEquateParams(t, "kb36_y_params_polyequate.csv")
-	rows := readCSVRows(t, filepath.Join("testdata", "ref", "linking", "kb36_true_score_polyequate.csv"))
+	rows := linkReadCSV(t, filepath.Join("testdata", "ref", "linking", "kb36_true_score_polyequate.csv"))
 	res, err := EquateTrueScores(x, y)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var maxEq, maxTh float64
 	for _, r := range rows[1:] {
-		s := int(mustFloat(t, r[0]))
-		wantTh, wantEq := mustFloat(t, r[1]), mustFloat(t, r[2])
+		s := int(linkAtof(t, r[0]))
+		wantTh, wantEq := linkAtof(t, r[1]), linkAtof(t, r[2])
 		if d := math.Abs(res.Equated[s] - wantEq); d > 1e-5 {
 			t.Errorf("x = %d: e_Y = %.6f, want %.6f (PolyEquate)", s, res.Equated[s], wantEq)
 		} else {
@@ -68,11 +68,11 @@ func TestEquateTrueScoresFromLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows := readCSVRows(t, filepath.Join("testdata", "ref", "linking", "kb36_true_score_polyequate.csv"))
+	rows := linkReadCSV(t, filepath.Join("testdata", "ref", "linking", "kb36_true_score_polyequate.csv"))
 	var maxd float64
 	for _, r := range rows[1:] {
-		s := int(mustFloat(t, r[0]))
-		maxd = math.Max(maxd, math.Abs(res.Equated[s]-mustFloat(t, r[2])))
+		s := int(linkAtof(t, r[0]))
+		maxd = math.Max(maxd, math.Abs(res.Equated[s]-linkAtof(t, r[2])))
 	}
 	if maxd > 5e-3 {
 		t.Errorf("max |e_Y − PolyEquate| = %.4f, want ≤ 0.005", maxd)

@@ -22,10 +22,10 @@ type kb36Form struct {
 
 func readKB36Form(t testing.TB, name string) kb36Form {
 	t.Helper()
-	rows := readCSVRows(t, filepath.Join("testdata", "ref", "linking", name))
+	rows := linkReadCSV(t, filepath.Join("testdata", "ref", "linking", name))
 	var f kb36Form
 	for _, r := range rows[1:] {
-		a, b, c := mustFloat(t, r[1]), mustFloat(t, r[2]), mustFloat(t, r[3])
+		a, b, c := linkAtof(t, r[1]), linkAtof(t, r[2]), linkAtof(t, r[3])
 		f.names = append(f.names, r[0])
 		f.items = append(f.items, NewItemIRT(ThreePL, a, b, c))
 		f.common = append(f.common, r[4] == "TRUE")
@@ -33,7 +33,7 @@ func readKB36Form(t testing.TB, name string) kb36Form {
 	return f
 }
 
-func readCSVRows(t testing.TB, path string) [][]string {
+func linkReadCSV(t testing.TB, path string) [][]string {
 	t.Helper()
 	fh, err := os.Open(path)
 	if err != nil {
@@ -47,7 +47,7 @@ func readCSVRows(t testing.TB, path string) [][]string {
 	return rows
 }
 
-func mustFloat(t testing.TB, s string) float64 {
+func linkAtof(t testing.TB, s string) float64 {
 	t.Helper()
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -85,7 +85,7 @@ outer:
 // Stocking–Lord as the brief asks (measured differences are far smaller,
 // see TestLinkKB36Tight).
 func TestLinkKB36(t *testing.T) {
-	rows := readCSVRows(t, filepath.Join("testdata", "ref", "linking", "kb36_irt_linking.csv"))
+	rows := linkReadCSV(t, filepath.Join("testdata", "ref", "linking", "kb36_irt_linking.csv"))
 	methods := map[string]LinkMethod{
 		"mean-mean": MeanMean, "mean-gmean": MeanGMean, "mean-sigma": MeanSigma,
 		"Haebara": Haebara, "Stocking-Lord": StockingLord,
@@ -93,7 +93,7 @@ func TestLinkKB36(t *testing.T) {
 	for _, r := range rows[1:] {
 		drop := r[1] == "TRUE"
 		m := methods[r[2]]
-		wantA, wantB := mustFloat(t, r[3]), mustFloat(t, r[4])
+		wantA, wantB := linkAtof(t, r[3]), linkAtof(t, r[4])
 		name := r[2] + "/all"
 		var dropNames []string
 		if drop {
@@ -102,7 +102,7 @@ func TestLinkKB36(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			base, newForm := kb36Common(t, dropNames...)
-			if got, want := len(base), int(mustFloat(t, r[0])); got != want {
+			if got, want := len(base), int(linkAtof(t, r[0])); got != want {
 				t.Fatalf("%d common items, want %d", got, want)
 			}
 			got, err := Link(base, newForm, m, LinkOptions{ScaleD: 1.7})
@@ -125,7 +125,7 @@ func TestLinkKB36(t *testing.T) {
 // agree far more closely than the 0.01 of TestLinkKB36: nlminb stops at a
 // relative change of 1e-10, BFGS here at a gradient of 1e-12.
 func TestLinkKB36Tight(t *testing.T) {
-	rows := readCSVRows(t, filepath.Join("testdata", "ref", "linking", "kb36_irt_linking.csv"))
+	rows := linkReadCSV(t, filepath.Join("testdata", "ref", "linking", "kb36_irt_linking.csv"))
 	for _, r := range rows[1:] {
 		var m LinkMethod
 		switch r[2] {
@@ -145,7 +145,7 @@ func TestLinkKB36Tight(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if math.Abs(got.A-mustFloat(t, r[3])) > 1e-5 || math.Abs(got.B-mustFloat(t, r[4])) > 1e-5 {
+		if math.Abs(got.A-linkAtof(t, r[3])) > 1e-5 || math.Abs(got.B-linkAtof(t, r[4])) > 1e-5 {
 			t.Errorf("%s drop=%s: A, B = %.7f, %.7f, want %s, %s within 1e-5", r[2], r[1], got.A, got.B, r[3], r[4])
 		}
 	}
