@@ -339,64 +339,21 @@ func (l *loader) wide() (*Dataset, error) {
 	}
 	d := &Dataset{Items: items, J: J}
 	d.PreScored = allPreScored(items)
-	seenID := map[string]int{}
-	var rows rowChunks
-	rows.width = J
-	for {
-		rec, err := l.nextRow()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		line := l.tab.Line()
-		c := Candidate{Line: line}
-		if idCol >= 0 {
-			id, err := l.textField(rec, idCol)
-			if err != nil {
-				return nil, err
-			}
-			if id == "" {
-				return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
-			}
-			if prev, dup := seenID[id]; dup {
-				return nil, l.tab.errAt(idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", quoteCell(id), prev))
-			}
-			seenID[id] = line
-			c.ID = id
-		} else {
-			c.ID = strconv.Itoa(len(d.Candidates) + 1)
-		}
-		if groupCol >= 0 {
-			if c.Group, err = l.textField(rec, groupCol); err != nil {
-				return nil, err
-			}
-		}
-		if formCol >= 0 {
-			if c.Form, err = l.textField(rec, formCol); err != nil {
-				return nil, err
-			}
-		}
-		row := rows.add()
-		for k, cell := range rec {
-			j := colItem[k]
-			if j < 0 {
-				continue
-			}
-			v, err := decs[j].decode(cell)
-			if err != nil {
-				return nil, l.badCell(k, items[j].ID, cell, decs[j])
-			}
-			row[j] = v
-		}
-		d.Candidates = append(d.Candidates, c)
+	p := &rowParser{name: l.name, colItem: colItem, decs: decs, items: items,
+		idCol: idCol, groupCol: groupCol, formCol: formCol, width: len(h)}
+	switch t := l.tab.(type) {
+	case *fastCSV:
+		p.delimiter = t.delim
+	case *xlsxSource:
+		p.sheet = t.sheet
+	}
+	if err := l.wideRows(d, p); err != nil {
+		return nil, err
 	}
 	if len(d.Candidates) == 0 {
 		return nil, &ParseError{File: l.name, Err: ErrHeaderOnly}
 	}
 	d.N = len(d.Candidates)
-	d.Raw = rows.join()
 	d.score()
 	return d, nil
 }
