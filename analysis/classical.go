@@ -108,7 +108,7 @@ type ItemStats struct {
 
 // TestStats describe the operational score X.
 type TestStats struct {
-	Candidates                    int
+	Candidates                     int
 	Operational, Pretest, Excluded int // items by status
 	// Mean and SD of X; SD with the n − 1 denominator as psych reports.
 	Mean, SD float64
