@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/big"
 	"math/bits"
 	"runtime"
 	"sync"
@@ -216,6 +217,8 @@ type clsTally struct {
 	// pairs[a*K + b], a ≤ b: candidates answering both operational items a
 	// and b (in op order) correctly; pairs[a*K + a] counts item a alone.
 	pairs []int64
+	// sumX and sumX2 are ΣX and ΣX² over all candidates.
+	sumX, sumX2 int64
 }
 
 // clsPlanes is the number of 64-candidate bit planes tallied together.
@@ -264,6 +267,10 @@ func (p *clsPlan) tally(d *Dataset, workers int) *clsTally {
 			t.pairs[i] += v
 		}
 	}
+	for s, h := range t.hist {
+		t.sumX += int64(s) * h
+		t.sumX2 += int64(s) * int64(s) * h
+	}
 	return t
 }
 
@@ -284,13 +291,15 @@ func (p *clsPlan) tallyRows(d *Dataset, lo, hi int, cw *clsWorker) {
 			sc := d.Scored[i*J : i*J+J]
 			raw := d.Raw[i*J : i*J+J]
 			off := uint(i - b0)
-			plane, bit := int(off>>6), uint64(1)<<(off&63)
+			plane, shift := int(off>>6), off&63
 			t := 0
 			for a, j := range op {
-				if sc[j] == 1 {
-					t++
-					words[a*clsPlanes+plane] |= bit
-				}
+				// x = 1 iff the cell is 1 (0, 1 and irt.Missing = 255 occur),
+				// without a branch: 255 has bit 1 set and so gives 0.
+				v := sc[j]
+				x := v & 1 &^ (v >> 1)
+				t += int(x)
+				words[a*clsPlanes+plane] |= uint64(x) << shift
 			}
 			cw.hist[t]++
 			cnt := cw.counts[t*J*C : (t+1)*J*C]
@@ -335,7 +344,6 @@ func (p *clsPlan) testStats(d *Dataset, t *clsTally, c *Classical) {
 			ts.Excluded++
 		}
 	}
-	var sum float64
 	for s, h := range t.hist {
 		ts.Distribution[s] = int(h)
 		if h > 0 {
@@ -344,15 +352,9 @@ func (p *clsPlan) testStats(d *Dataset, t *clsTally, c *Classical) {
 			}
 			ts.Max = s
 		}
-		sum += float64(s) * float64(h)
 	}
-	ts.Mean = sum / n
-	var ss float64
-	for s, h := range t.hist {
-		dev := float64(s) - ts.Mean
-		ss += float64(h) * dev * dev
-	}
-	ts.SD = math.Sqrt(ss / (n - 1))
+	ts.Mean = float64(t.sumX) / n
+	ts.SD = math.Sqrt(clsVariance(int64(p.n), t.sumX, t.sumX2))
 
 	k := len(p.op)
 	cov := mat.NewSymDense(k, nil)
@@ -405,7 +407,6 @@ func clsGroupWeights(hist []int64, groups [][2]float64) []float64 {
 // itemStats fills c.Items (without flags).
 func (p *clsPlan) itemStats(d *Dataset, t *clsTally, c *Classical) {
 	n := float64(p.n)
-	mean, varX := c.Test.Mean, c.Test.SD*c.Test.SD
 	k := len(p.op)
 	var sumVar float64
 	for a := 0; a < k; a++ {
@@ -432,55 +433,52 @@ func (p *clsPlan) itemStats(d *Dataset, t *clsTally, c *Classical) {
 		nopt := int(p.nopt[j])
 		isOp := p.opPos[j] >= 0
 
-		// Item score x = 1 when a key was chosen.
-		var nCorrect, sumXScore, sxd, upper, lower float64
+		// Item score x = 1 when a key was chosen. Sums are exact integers.
+		var nCorrect, sumXScore, nOmit int64
+		var upper, lower float64
 		for s, h := range t.hist {
 			if h == 0 {
 				continue
 			}
-			var x float64
+			var x int64
 			for o := 0; o < nopt; o++ {
 				if it.IsKey(o) {
-					x += float64(t.cell(p, s, j, o))
+					x += t.cell(p, s, j, o)
 				}
 			}
 			nCorrect += x
-			sumXScore += x * float64(s)
-			sxd += x * (float64(s) - mean)
-			lower += x * kelley[s*2]
-			upper += x * kelley[s*2+1]
-		}
-		var nOmit int64
-		for s := range t.hist {
+			sumXScore += x * int64(s)
+			lower += float64(x) * kelley[s*2]
+			upper += float64(x) * kelley[s*2+1]
 			nOmit += t.cell(p, s, j, p.codes-1)
 		}
 		st.NCorrect = int(nCorrect)
 		st.NAnswered = p.n - int(nOmit)
 		st.OmitRate = float64(nOmit) / n
-		st.P = nCorrect / n
+		st.P = float64(nCorrect) / n
 		st.PUpper, st.PLower = upper/ku, lower/kl
 		st.DiscIndex = st.PUpper - st.PLower
-		st.MeanScoreCorrect = sumXScore / nCorrect
-		st.MeanScoreIncorrect = (mean*n - sumXScore) / (n - nCorrect)
+		st.MeanScoreCorrect = float64(sumXScore) / float64(nCorrect)
+		st.MeanScoreIncorrect = float64(t.sumX-sumXScore) / float64(int64(p.n)-nCorrect)
 
-		varI := nCorrect * (n - nCorrect) / (n * (n - 1)) // sample variance of x
-		covXI := sxd / (n - 1)                            // Σ(x−p)(X−m) = Σ x(X−m)
-		st.RPBis = clsCorr(covXI, varI, varX)
+		st.RPBis = clsPointBiserial(int64(p.n), nCorrect, sumXScore, t.sumX, t.sumX2)
 		st.AlphaIfDeleted = math.NaN()
-		critVar, critMean := varX, mean // criterion Y: X − x (operational) or X
+		// The criterion Y is X − x for an operational item, X otherwise:
+		// ΣY = ΣX − n₁, ΣY² = ΣX² − 2ΣxX + n₁ (x² = x), ΣxY = ΣxX − n₁.
+		crit := clsMoments{sum: t.sumX, sum2: t.sumX2}
 		if isOp {
-			critVar = varX - 2*covXI + varI
-			critMean = mean - st.P
-			st.RPBisCorrected = clsCorr(covXI-varI, varI, critVar)
+			crit = clsMoments{sum: t.sumX - nCorrect, sum2: t.sumX2 - 2*sumXScore + nCorrect, shift: 1}
+			st.RPBisCorrected = clsPointBiserial(int64(p.n), nCorrect, sumXScore-nCorrect, crit.sum, crit.sum2)
 			if k > 2 {
-				st.AlphaIfDeleted = alphaFromVariances(k-1, sumVar-varI, critVar)
+				varI := float64(nCorrect) * float64(int64(p.n)-nCorrect) / (n * (n - 1))
+				st.AlphaIfDeleted = alphaFromVariances(k-1, sumVar-varI, clsVariance(int64(p.n), crit.sum, crit.sum2))
 			}
 		} else {
 			st.RPBisCorrected = st.RPBis
 		}
 		st.Biserial = Biserial(st.RPBisCorrected, st.P)
-		st.Options = p.optionStats(t, it, j, isOp, critMean, critVar, qw, qsize)
-		if !(varI > 0) {
+		st.Options = p.optionStats(t, it, j, crit, qw, qsize)
+		if nCorrect == 0 || nCorrect == int64(p.n) {
 			c.Warnings = append(c.Warnings, Warning{Code: "zero_variance", Item: it.ID,
 				Message: fmt.Sprintf("item %q: %d of %d candidates answered correctly: its correlations are undefined", it.ID, st.NCorrect, p.n)})
 		}
@@ -488,12 +486,45 @@ func (p *clsPlan) itemStats(d *Dataset, t *clsTally, c *Classical) {
 	}
 }
 
-// clsCorr is cov/√(varA·varB), NaN when a variance is not positive.
-func clsCorr(cov, varA, varB float64) float64 {
-	if !(varA > 0) || !(varB > 0) {
+// clsMoments are the sums of a criterion Y over all candidates; a
+// candidate who chose a key has Y = X − shift.
+type clsMoments struct {
+	sum, sum2 int64 // ΣY, ΣY²
+	shift     int64 // 1 for an operational item's criterion X − x, else 0
+}
+
+// clsPointBiserial returns the Pearson correlation of a 0/1 indicator d
+// (nd ones, Σ d·Y = sdy) with a criterion Y (n values, ΣY = sy, ΣY² = syy),
+//
+//	r = (n·sdy − nd·sy) / √(nd·(n − nd) · (n·syy − sy²)),
+//
+// from exact integer cross-products (so that r is correctly signed and
+// accurate to rounding for any n); NaN when either variance is zero.
+func clsPointBiserial(n, nd, sdy, sy, syy int64) float64 {
+	num := clsBigFloat(clsCross(n, sdy, nd, sy))
+	vd := float64(nd) * float64(n-nd)
+	vy := clsBigFloat(clsCross(n, syy, sy, sy))
+	if !(vd > 0) || !(vy > 0) {
 		return math.NaN()
 	}
-	return cov / math.Sqrt(varA*varB)
+	return num / math.Sqrt(vd) / math.Sqrt(vy)
+}
+
+// clsVariance is the sample variance (n·syy − sy²)/(n(n − 1)).
+func clsVariance(n, sy, syy int64) float64 {
+	return clsBigFloat(clsCross(n, syy, sy, sy)) / (float64(n) * float64(n-1))
+}
+
+// clsCross returns a·b − c·d exactly.
+func clsCross(a, b, c, d int64) *big.Int {
+	x := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
+	return x.Sub(x, new(big.Int).Mul(big.NewInt(c), big.NewInt(d)))
+}
+
+// clsBigFloat rounds x to the nearest float64.
+func clsBigFloat(x *big.Int) float64 {
+	f, _ := new(big.Float).SetInt(x).Float64()
+	return f
 }
 
 // Biserial converts a point-biserial correlation r of an item with

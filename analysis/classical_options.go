@@ -35,10 +35,10 @@ type OptionStats struct {
 }
 
 // optionStats computes the distractor analysis of item j from the tallies.
-// critMean and critVar are the mean and sample variance of the criterion
-// (X − x for an operational item, X otherwise); qw are the quintile weights
-// of each score level and qsize the candidates in each quintile group.
-func (p *clsPlan) optionStats(t *clsTally, it *ItemInfo, j int, isOp bool, critMean, critVar float64,
+// crit holds the sums of the criterion (X − x for an operational item, X
+// otherwise); qw are the quintile weights of each score level and qsize the
+// candidates in each quintile group.
+func (p *clsPlan) optionStats(t *clsTally, it *ItemInfo, j int, crit clsMoments,
 	qw []float64, qsize [ScoreGroups]float64) []OptionStats {
 	n := float64(p.n)
 	nopt := int(p.nopt[j])
@@ -54,32 +54,31 @@ func (p *clsPlan) optionStats(t *clsTally, it *ItemInfo, j int, isOp bool, critM
 		}
 		// The criterion of a chooser at score s is s − 1 when the option is
 		// a key of an operational item (X − x), s otherwise.
-		shift := 0.0
-		if isOp && os.IsKey {
-			shift = 1
+		var shift int64
+		if os.IsKey {
+			shift = crit.shift
 		}
-		var cnt, sumScore, sdev float64
+		var cnt, sumScore int64
 		var groups [ScoreGroups]float64
 		for s, h := range t.hist {
 			if h == 0 {
 				continue
 			}
-			v := float64(t.cell(p, s, j, slot))
+			v := t.cell(p, s, j, slot)
 			if v == 0 {
 				continue
 			}
 			cnt += v
-			sumScore += v * float64(s)
-			sdev += v * (float64(s) - shift - critMean)
+			sumScore += v * int64(s)
 			for g := range ScoreGroups {
-				groups[g] += v * qw[s*ScoreGroups+g]
+				groups[g] += float64(v) * qw[s*ScoreGroups+g]
 			}
 		}
 		os.N = int(cnt)
-		os.Prop = cnt / n
+		os.Prop = float64(cnt) / n
 		os.MeanScore = math.NaN()
 		if cnt > 0 {
-			os.MeanScore = sumScore / cnt
+			os.MeanScore = float64(sumScore) / float64(cnt)
 		}
 		for g := range ScoreGroups {
 			os.Groups[g] = math.NaN()
@@ -87,8 +86,7 @@ func (p *clsPlan) optionStats(t *clsTally, it *ItemInfo, j int, isOp bool, critM
 				os.Groups[g] = groups[g] / qsize[g]
 			}
 		}
-		varD := cnt * (n - cnt) / (n * (n - 1))
-		os.RPBis = clsCorr(sdev/(n-1), varD, critVar)
+		os.RPBis = clsPointBiserial(int64(p.n), cnt, sumScore-shift*cnt, crit.sum, crit.sum2)
 		out = append(out, os)
 	}
 	return out
