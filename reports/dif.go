@@ -18,3 +18,20 @@ func DIFTable(res []analysis.DIFResult) *Table {
 	}
 	return t
 }
+
+// LogisticDIFTable returns the logistic-regression DIF results
+// (analysis.LogisticDIF), one row per item in the order given, the columns
+//
+//	item_id,chi_square,p_value,delta_r2,category,favours,chi_uniform,p_uniform,
+//	chi_nonuniform,p_nonuniform,delta_r2_uniform,group_effect,b0,b1,b2,b3,n_reference,n_focal,converged
+func LogisticDIFTable(res []analysis.LogisticDIFResult) *Table {
+	t := &Table{Header: []string{"item_id", "chi_square", "p_value", "delta_r2", "category", "favours",
+		"chi_uniform", "p_uniform", "chi_nonuniform", "p_nonuniform", "delta_r2_uniform", "group_effect",
+		"b0", "b1", "b2", "b3", "n_reference", "n_focal", "converged"}}
+	for _, r := range res {
+		t.Rows = append(t.Rows, []string{r.ItemID, F(r.ChiSquare), F(r.P), F(r.DeltaR2), string(r.Category), r.Favours,
+			F(r.ChiUniform), F(r.PUniform), F(r.ChiNonUniform), F(r.PNonUniform), F(r.DeltaR2Uniform), F(r.GroupEffect),
+			F(r.Beta[0]), F(r.Beta[1]), F(r.Beta[2]), F(r.Beta[3]), I(r.NReference), I(r.NFocal), B(r.Converged)})
+	}
+	return t
+}

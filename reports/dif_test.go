@@ -27,3 +27,14 @@ func TestDIFTable(t *testing.T) {
 		t.Errorf("row 2 = %s: infinite and NaN statistics should be empty", got)
 	}
 }
+
+func TestLogisticDIFTable(t *testing.T) {
+	tab := LogisticDIFTable([]analysis.LogisticDIFResult{{ItemID: "Q1", ChiSquare: 2.80712, P: 0.245721,
+		Category: analysis.ETSA, Favours: analysis.FavoursNone, NReference: 100, NFocal: 50, Converged: true}})
+	if len(tab.Rows) != 1 || len(tab.Rows[0]) != len(tab.Header) {
+		t.Fatalf("table %v", tab)
+	}
+	if got := strings.Join(tab.Rows[0][:6], ","); got != "Q1,2.807120,0.245721,0.000000,A,none" {
+		t.Errorf("row %s", got)
+	}
+}
