@@ -28,11 +28,11 @@ type LogisticDIFResult struct {
 	// ChiSquare is the likelihood-ratio χ² (2 df) of M2 (score, group,
 	// score×group) against M0 (score), P its p-value; ChiUniform (1 df)
 	// compares M1 (score, group) with M0, ChiNonUniform (1 df) M2 with M1.
-	ChiSquare, P                  float64
-	ChiUniform, PUniform          float64
-	ChiNonUniform, PNonUniform    float64
-	DeltaR2                       float64 // Nagelkerke R²(M2) − R²(M0)
-	DeltaR2Uniform                float64 // R²(M1) − R²(M0)
+	ChiSquare, P               float64
+	ChiUniform, PUniform       float64
+	ChiNonUniform, PNonUniform float64
+	DeltaR2                    float64 // Nagelkerke R²(M2) − R²(M0)
+	DeltaR2Uniform             float64 // R²(M1) − R²(M0)
 	// Beta are M2's coefficients: intercept, score, group (focal = 1),
 	// score × group.
 	Beta [4]float64
