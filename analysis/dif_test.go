@@ -240,3 +240,25 @@ func TestMHErrors(t *testing.T) {
 		t.Errorf("no operational items: err = %v", err)
 	}
 }
+
+func BenchmarkMantelHaenszel(b *testing.B) {
+	for _, n := range []int{2000, 100000, 1000000} {
+		if n > 100000 && testing.Short() {
+			continue
+		}
+		rng := rand.New(rand.NewPCG(15, 16))
+		d := clsSimulate(rng, n, 125, []Status{Operational, Operational, Operational, Operational, Pretest})
+		groups := make([]DIFGroup, n)
+		for i := range groups {
+			groups[i] = DIFGroup(1 + i%2)
+		}
+		b.Run(strconv.Itoa(n)+"x125", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := MantelHaenszel(d, groups, nil, DIFOptions{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "candidates/s")
+		})
+	}
+}
