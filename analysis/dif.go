@@ -131,7 +131,9 @@ type DIFResult struct {
 //	E(A_k) = n_Rk m_1k / T_k,  Var(A_k) = n_Rk n_Fk m_1k m_0k / (T_k² (T_k − 1)),
 //
 // as difR::mantelHaenszel computes them. When Σ A_k D_k/T_k or
-// Σ B_k C_k/T_k is zero the odds ratio is 0 or +Inf and SE is NaN.
+// Σ B_k C_k/T_k is zero the odds ratio is 0 or +Inf and SE is NaN; when no
+// stratum holds both groups and both responses, every statistic is NaN and
+// the category is A.
 //
 // The ETS category follows Zwick (2012): A when MH D-DIF is not
 // significantly different from 0 (the χ²_MH test at level Alpha) or
@@ -282,9 +284,12 @@ func mhStatistics(strata []mhTable, sig float64) DIFResult {
 		}
 		r.SE = 2.35 * math.Sqrt(v/(2*num*num))
 	}
-	dev := math.Abs(sumA-sumEA) - 0.5
-	r.ChiSquare = dev * dev / sumVA
-	r.P = math.Erfc(math.Sqrt(r.ChiSquare / 2)) // upper tail of χ² with 1 df
+	r.ChiSquare, r.P = math.NaN(), math.NaN() // no stratum with both groups and both responses
+	if sumVA > 0 {
+		dev := math.Abs(sumA-sumEA) - 0.5
+		r.ChiSquare = dev * dev / sumVA
+		r.P = math.Erfc(math.Sqrt(r.ChiSquare / 2)) // upper tail of χ² with 1 df
+	}
 	r.Category = ETSClassify(r.DDIF, r.SE, r.P, sig)
 	switch {
 	case r.Category == ETSA || math.IsNaN(r.DDIF):

@@ -53,6 +53,10 @@ func TestMHHand(t *testing.T) {
 	if r := mhStatistics([]mhTable{{10, 10, 5, 15}, {20, 5, 12, 8}}, 0.10); r.Category != ETSB || r.Favours != FavoursReference {
 		t.Errorf("at α = .10: category %s favours %s, want B reference", r.Category, r.Favours)
 	}
+	// Strata holding one group only carry no information.
+	if r := mhStatistics([]mhTable{{10, 10, 0, 0}, {0, 0, 3, 4}}, 0.05); !math.IsNaN(r.ChiSquare) || r.Category != ETSA || r.Favours != FavoursNone {
+		t.Errorf("uninformative strata: χ² %v category %s favours %s, want NaN A none", r.ChiSquare, r.Category, r.Favours)
+	}
 }
 
 // The Robins–Breslow–Greenland (1986) variance of ln α_MH equals the
