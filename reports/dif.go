@@ -1,0 +1,37 @@
+package reports
+
+import "github.com/itemlab/itemlab/analysis"
+
+// DIFTable returns dif.csv, one row per analysed item in the order given,
+// the columns
+//
+//	item_id,mh_odds_ratio,mh_d_dif,se,ets_category,favours,chi_square,p_value,n_reference,n_focal,strata
+//
+// (see analysis.DIFResult). An infinite or undefined statistic is an empty
+// cell.
+func DIFTable(res []analysis.DIFResult) *Table {
+	t := &Table{Header: []string{"item_id", "mh_odds_ratio", "mh_d_dif", "se", "ets_category", "favours",
+		"chi_square", "p_value", "n_reference", "n_focal", "strata"}}
+	for _, r := range res {
+		t.Rows = append(t.Rows, []string{r.ItemID, F(r.OddsRatio), F(r.DDIF), F(r.SE), string(r.Category), r.Favours,
+			F(r.ChiSquare), F(r.P), I(r.NReference), I(r.NFocal), I(r.Strata)})
+	}
+	return t
+}
+
+// LogisticDIFTable returns the logistic-regression DIF results
+// (analysis.LogisticDIF), one row per item in the order given, the columns
+//
+//	item_id,chi_square,p_value,delta_r2,category,favours,chi_uniform,p_uniform,
+//	chi_nonuniform,p_nonuniform,delta_r2_uniform,group_effect,b0,b1,b2,b3,n_reference,n_focal,converged
+func LogisticDIFTable(res []analysis.LogisticDIFResult) *Table {
+	t := &Table{Header: []string{"item_id", "chi_square", "p_value", "delta_r2", "category", "favours",
+		"chi_uniform", "p_uniform", "chi_nonuniform", "p_nonuniform", "delta_r2_uniform", "group_effect",
+		"b0", "b1", "b2", "b3", "n_reference", "n_focal", "converged"}}
+	for _, r := range res {
+		t.Rows = append(t.Rows, []string{r.ItemID, F(r.ChiSquare), F(r.P), F(r.DeltaR2), string(r.Category), r.Favours,
+			F(r.ChiUniform), F(r.PUniform), F(r.ChiNonUniform), F(r.PNonUniform), F(r.DeltaR2Uniform), F(r.GroupEffect),
+			F(r.Beta[0]), F(r.Beta[1]), F(r.Beta[2]), F(r.Beta[3]), I(r.NReference), I(r.NFocal), B(r.Converged)})
+	}
+	return t
+}
