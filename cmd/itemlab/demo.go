@@ -60,14 +60,22 @@ func runDemo(c *cobra.Command, env *Env, o demoOptions) error {
 	if err != nil {
 		return err
 	}
+	cl, err := stageAnalyze(out, "analyze", d, analysis.ClassicalOptions{})
+	if err != nil {
+		return err
+	}
 	if err := out.commitFolder(); err != nil {
 		return err
 	}
-	s := describe(d)
-	fmt.Fprintf(env.Stdout, "itemlab demo: %d candidates, %d items (%d operational, %d pretest)\n",
-		s.Candidates, s.Items, s.ByStatus["operational"], s.ByStatus["pretest"])
-	fmt.Fprintf(env.Stdout, "  mean operational score %.1f of %d\n", s.MeanScore, s.Operational)
-	fmt.Fprintf(env.Stdout, "  results in %s (%.1f s)\n", o.out, time.Since(start).Seconds())
+	ts := cl.Test
+	w := env.Stdout
+	fmt.Fprintf(w, "itemlab demo: %d candidates, %d items (%d operational, %d pretest)\n",
+		d.N, d.J, ts.Operational, ts.Pretest)
+	fmt.Fprintf(w, "  raw score mean %.1f of %d (SD %.1f), reliability (KR-20) %.3f, SEM %.2f\n",
+		ts.Mean, ts.Operational, ts.SD, ts.Alpha, ts.SEM)
+	fmt.Fprintf(w, "  results in %s (%.1f s):\n", o.out, time.Since(start).Seconds())
+	fmt.Fprintf(w, "    data/      simulated responses, items and the truth (planted flaws in truth.csv)\n")
+	fmt.Fprintf(w, "    analyze/   classical item statistics, distractors, reliability (item_stats.csv, options.csv)\n")
 	return nil
 }
 

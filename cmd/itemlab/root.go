@@ -66,6 +66,7 @@ Exit codes:
 	root.SetIn(env.Stdin)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
+		newAnalyzeCmd(env),
 		newDemoCmd(env),
 		newSimulateCmd(env),
 		newValidateCmd(env),

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/reports"
+)
+
+// classicalFlags are the options of the classical analysis.
+type classicalFlags struct {
+	th      analysis.FlagThresholds
+	weights []string // "Domain=weight"
+}
+
+func (f *classicalFlags) add(fs *pflag.FlagSet) {
+	f.th = analysis.DefaultFlagThresholds()
+	fs.Float64Var(&f.th.LowDiscrimination, "low-discrimination", f.th.LowDiscrimination, "flag low_discrimination when 0 ≤ corrected point-biserial < this")
+	fs.Float64Var(&f.th.TooEasy, "too-easy", f.th.TooEasy, "flag too_easy when p > this")
+	fs.Float64Var(&f.th.TooHard, "too-hard", f.th.TooHard, "flag too_hard when p < this")
+	fs.Float64Var(&f.th.NonfunctioningDistractor, "nonfunctioning", f.th.NonfunctioningDistractor, "flag nonfunctioning_distractor when a distractor is chosen by fewer than this share")
+	fs.Float64Var(&f.th.HighOmit, "high-omit", f.th.HighOmit, "flag high_omit when more than this share omit the item")
+	fs.StringArrayVar(&f.weights, "weight", nil, "blueprint weight of a domain, `DOMAIN=PERCENT` (repeat for each domain)")
+}
+
+func (f *classicalFlags) options() (analysis.ClassicalOptions, error) {
+	o := analysis.ClassicalOptions{Thresholds: &f.th}
+	for _, w := range f.weights {
+		name, val, ok := strings.Cut(w, "=")
+		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if !ok || err != nil || v < 0 {
+			return o, usagef("--weight %q: want DOMAIN=PERCENT, e.g. \"Clinical Operations=32\"", w)
+		}
+		if o.DomainWeights == nil {
+			o.DomainWeights = map[string]float64{}
+		}
+		o.DomainWeights[strings.TrimSpace(name)] = v
+	}
+	return o, nil
+}
+
+func newAnalyzeCmd(env *Env) *cobra.Command {
+	var df dataFlags
+	var cf classicalFlags
+	var outDir string
+	c := &cobra.Command{
+		Use:   "analyze --responses FILE --items FILE --out DIR",
+		Short: "Classical item analysis: difficulty, discrimination, distractors, reliability",
+		Long: `Analyze computes the classical statistics an exam committee reads for every
+item — p-value, point-biserial (plain and corrected), biserial, upper–lower 27 %
+discrimination, alpha if deleted, omit rate — and a distractor analysis of every
+option (share choosing, option point-biserial, mean score of choosers, shares in
+five score groups). Items are flagged: possible_miskey, negative_discrimination,
+low_discrimination, too_easy, too_hard, nonfunctioning_distractor, high_omit.
+
+Operational items are judged against the operational score without themselves;
+pretest items against the operational score, which they are not part of.
+Test level: KR-20 (alpha) with its standard error, SEM, score distribution, and
+the same per domain.
+
+Writes item_stats.csv, options.csv, domains.csv, score_distribution.csv,
+summary.json and manifest.json.`,
+		Example: `  itemlab analyze --responses responses.csv --items items.csv --out analysis
+  itemlab analyze --responses lsat7.csv --out lsat7
+  itemlab analyze --responses r.csv --items i.csv --out a --too-hard 0.25 --weight "Reporting=10"`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			opts, err := cf.options()
+			if err != nil {
+				return err
+			}
+			out, err := newOutput(c, outDir)
+			if err != nil {
+				return err
+			}
+			defer out.abort()
+			d, err := df.load(env, out)
+			if err != nil {
+				return err
+			}
+			cl, err := stageAnalyze(out, "", d, opts)
+			if err != nil {
+				return err
+			}
+			if err := out.commit(); err != nil {
+				return err
+			}
+			printClassical(env, cl, outDir)
+			return nil
+		},
+	}
+	df.add(c.Flags(), false)
+	cf.add(c.Flags())
+	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
+	return c
+}
+
+// stageAnalyze runs the classical analysis and stages its tables under
+// prefix.
+func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts analysis.ClassicalOptions) (*analysis.Classical, error) {
+	cl, err := analysis.Analyze(d, opts)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range []struct {
+		name string
+		tab  *reports.Table
+	}{
+		{"item_stats.csv", reports.ItemStatsTable(cl)},
+		{"options.csv", reports.OptionsTable(cl)},
+		{"domains.csv", reports.DomainsTable(cl)},
+		{"score_distribution.csv", reports.ScoreDistributionTable(cl)},
+	} {
+		if err := out.table(path.Join(prefix, t.name), t.tab); err != nil {
+			return nil, err
+		}
+	}
+	if err := out.json(path.Join(prefix, "summary.json"), reports.SummarizeClassical(cl)); err != nil {
+		return nil, err
+	}
+	return cl, nil
+}
+
+func printClassical(env *Env, cl *analysis.Classical, dir string) {
+	ts := cl.Test
+	flagged := 0
+	for _, it := range cl.Items {
+		if len(it.Flags) > 0 {
+			flagged++
+		}
+	}
+	fmt.Fprintf(env.Stdout, "candidates %d, items %d operational + %d pretest + %d excluded\n", ts.Candidates, ts.Operational, ts.Pretest, ts.Excluded)
+	fmt.Fprintf(env.Stdout, "raw score mean %.2f, SD %.2f; alpha (KR-20) %.3f (SE %.3f); SEM %.2f\n", ts.Mean, ts.SD, ts.Alpha, ts.AlphaSE, ts.SEM)
+	fmt.Fprintf(env.Stdout, "%s flagged; tables in %s\n", plural(flagged, "item"), dir)
+}
