@@ -24,7 +24,8 @@ type ItemParams struct {
 // any CSV/XLSX with item_id and either b or d, plus optional model, a
 // (default 1), c (default 0) and standard errors se_a, se_b, se_c, se_d. The
 // parameters are in the logistic metric, slope–intercept logit P = a·θ + d
-// with b = −d/a. When both b and d are given, d is used. Without a model
+// with b = −d/a. When both b and d are given, d is used. A negative slope is
+// read as it is (a calibration may estimate one); scaling rejects it later. Without a model
 // column an item with c > 0 is 3PL, one with a ≠ 1 is 2PL, and the rest are
 // Rasch.
 func ReadParams(src Source) ([]ItemParams, error) {
@@ -102,10 +103,10 @@ func ReadParams(src Source) ([]ItemParams, error) {
 			if math.IsNaN(b) {
 				return nil, tab.errAt(-1, id, errors.New("no b or d value"))
 			}
+			if a == 0 {
+				return nil, tab.errAt(col["a"], id, errors.New("a = 0 with b given: b is undefined for a flat item (give d instead)"))
+			}
 			d = -a * b
-		}
-		if !(a > 0) {
-			return nil, tab.errAt(col["a"], id, fmt.Errorf("a = %g: want a positive slope", a))
 		}
 		if c < 0 || c >= 1 {
 			return nil, tab.errAt(col["c"], id, fmt.Errorf("c = %g: want 0 ≤ c < 1", c))

@@ -68,6 +68,8 @@ Exit codes:
 	root.AddCommand(
 		newAnalyzeCmd(env),
 		newDemoCmd(env),
+		newScaleCmd(env),
+		newScoreCmd(env),
 		newSimulateCmd(env),
 		newValidateCmd(env),
 		newVersionCmd(env),

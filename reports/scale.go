@@ -1,0 +1,125 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/csv"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// ConversionTable returns conversion.csv: for every raw score
+//
+//	raw,theta,csem,scale_score,pass,theta_se,csem_raw,count,cum_share
+//
+// where csem is the conditional standard error of measurement in
+// scale-score points, theta_se the standard error of θ, csem_raw Lord's
+// raw-score CSEM, count the candidates of the administration with the raw
+// score and cum_share the share at or below it.
+func ConversionTable(c *analysis.Conversion) *Table {
+	t := &Table{Header: []string{"raw", "theta", "csem", "scale_score", "pass", "theta_se", "csem_raw", "count", "cum_share"}}
+	for _, r := range c.Rows {
+		t.Rows = append(t.Rows, []string{I(r.Raw), F(r.Theta), F(r.CSEM), I(int(r.ScaleScore)), B(r.Pass),
+			F(r.ThetaSE), F(r.CSEMRaw), I(r.Count), F(r.CumShare)})
+	}
+	return t
+}
+
+// ScaleFile is scale.json: the scale definition plus, for the form it was
+// written with, the conversion method and raw cut.
+type ScaleFile struct {
+	analysis.Scale
+	Form       FormCut `json:"form"`
+	Definition string  `json:"definition"`
+}
+
+// FormCut describes the raw cut of one form.
+type FormCut struct {
+	Items      int      `json:"items"`
+	Method     string   `json:"method"`
+	RawCut     int      `json:"raw_cut"`
+	RawCutPct  float64  `json:"raw_cut_percent"`
+	PassRate   *float64 `json:"observed_pass_rate,omitempty"`
+	Candidates int      `json:"candidates,omitempty"`
+}
+
+// NewScaleFile describes s with the conversion c of the form it was
+// defined or applied on. observed is the number of candidates counted in c
+// (0 for none).
+func NewScaleFile(s *analysis.Scale, c *analysis.Conversion) *ScaleFile {
+	J := len(c.Rows) - 1
+	f := &ScaleFile{Scale: *s, Definition: "score = round(slope·(θ − theta_cut) + cut), clipped to [min, max]; pass when score ≥ cut",
+		Form: FormCut{Items: J, Method: c.Method.String(), RawCut: c.RawCut, RawCutPct: 100 * float64(c.RawCut) / float64(J)}}
+	n, pass := 0, 0
+	for _, r := range c.Rows {
+		n += r.Count
+		if r.Pass {
+			pass += r.Count
+		}
+	}
+	if n > 0 {
+		rate := float64(pass) / float64(n)
+		f.Form.PassRate = &rate
+		f.Form.Candidates = n
+	}
+	return f
+}
+
+// WriteScores writes scores.csv, one row per candidate in input order:
+//
+//	examinee_id,raw,theta,se,scale_score,pass,<domain subscores…>
+//
+// with the raw subscore of each domain in a column named after it (raw_ and
+// the domain's name in snake case, e.g. raw_revenue_cycle_finance). It streams, so a million candidates need no table in memory.
+func WriteScores(w io.Writer, d *analysis.Dataset, scores []analysis.CandidateScore, domains []string) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	cw := csv.NewWriter(bw)
+	head := []string{"examinee_id", "raw", "theta", "se", "scale_score", "pass"}
+	for _, name := range domains {
+		head = append(head, "raw_"+Slug(name))
+	}
+	if err := cw.Write(head); err != nil {
+		return err
+	}
+	rec := make([]string, len(head))
+	for i, s := range scores {
+		rec = rec[:0]
+		rec = append(rec, d.Candidates[i].ID, I(s.Raw), F(s.Theta), F(s.SE), I(int(s.ScaleScore)), B(s.Pass))
+		for _, v := range s.Domains {
+			rec = append(rec, I(v))
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// Slug turns a name into a snake_case column name: lower case letters and
+// digits, other runs of characters as one underscore ("Revenue
+// Cycle/Finance" → "revenue_cycle_finance"); an empty name is "none".
+func Slug(name string) string {
+	var b []rune
+	under := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if under && len(b) > 0 {
+				b = append(b, '_')
+			}
+			b = append(b, r)
+			under = false
+		} else {
+			under = true
+		}
+	}
+	if len(b) == 0 {
+		return "none"
+	}
+	return string(b)
+}
