@@ -18,7 +18,14 @@ type ItemParams struct {
 	Item   irt.Item
 	SE     irt.ItemSE // zero where the file gives none
 	Line   int        // 1-based line in the file
+	// Extra holds the file's other columns (fit statistics, notes) in file
+	// order, so that they travel with the parameters.
+	Extra []KV
 }
+
+// paramColumns are the columns ReadParams interprets.
+var paramColumns = map[string]bool{"item_id": true, "item": true, "model": true, "a": true, "b": true, "c": true, "d": true,
+	"se_a": true, "se_b": true, "se_c": true, "se_d": true}
 
 // ReadParams reads item parameters: the params.csv that calibrate writes, or
 // any CSV/XLSX with item_id and either b or d, plus optional model, a
@@ -40,6 +47,7 @@ func ReadParams(src Source) ([]ItemParams, error) {
 	if err != nil {
 		return nil, err
 	}
+	header = append([]string(nil), header...)
 	col := map[string]int{}
 	for k, h := range header {
 		col[strings.ToLower(strings.TrimSpace(h))] = k
@@ -128,6 +136,11 @@ func ReadParams(src Source) ([]ItemParams, error) {
 			}
 		}
 		p.Item = irt.Item{Model: m, A: a, D: d, C: c}
+		for k, h := range header {
+			if !paramColumns[strings.ToLower(strings.TrimSpace(h))] {
+				p.Extra = append(p.Extra, KV{Key: strings.TrimSpace(h), Value: rec[k]})
+			}
+		}
 		out = append(out, p)
 	}
 	if len(out) == 0 {

@@ -1,0 +1,108 @@
+package analysis
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/itemlab/itemlab/analysis/equate"
+	"github.com/itemlab/itemlab/irt"
+)
+
+// EquatingColumn is one method's equating of form X raw scores to form Y:
+// Values[x] is the form Y equivalent of x; SE[x] its bootstrap standard
+// error (nil when not computed).
+type EquatingColumn struct {
+	Name   string
+	Values []float64
+	SE     []float64
+}
+
+// IRTEquating equates form X to form Y by IRT true-score and observed-score
+// equating (Kolen & Brennan, 2014, ch. 6). The items of both forms must be on
+// one θ scale (link X first). popX and popY are the latent distributions of
+// the groups that took X and Y on that scale; w1 weights popX in the
+// synthetic population of observed-score equating.
+func IRTEquating(x, y []irt.Item, popX, popY irt.Quadrature, w1 float64) ([]EquatingColumn, error) {
+	ts, err := irt.EquateTrueScores(x, y)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := equate.EquateIRTObserved(x, y, popX, popY, w1)
+	if err != nil {
+		return nil, err
+	}
+	return []EquatingColumn{
+		{Name: "irt_true", Values: ts.Equated},
+		{Name: "irt_observed", Values: obs.Yx},
+	}, nil
+}
+
+// NEATData are the total and anchor raw scores of the two groups of a
+// common-item nonequivalent-groups design.
+type NEATData struct {
+	XTotal, XAnchor []int // group 1, who took form X
+	YTotal, YAnchor []int // group 2, who took form Y
+	MaxX, MaxY      int   // maximum total scores
+	MaxAnchor       int
+	External        bool // the anchor is not part of the total score
+}
+
+// NEATEquatingOptions tune ClassicalEquating.
+type NEATEquatingOptions struct {
+	Methods []equate.Method // nil means every NEAT method
+	W2      float64         // weight of group 2 in the synthetic population (see equate.Options); zero means proportional to sample size
+	Reps    int             // bootstrap replications for standard errors; zero means 200; negative means none
+	Rng     *rand.Rand      // nil means a fixed seed
+	Workers int
+}
+
+// ClassicalEquating equates form X to form Y in a common-item design by the
+// observed-score methods of Kolen & Brennan (2014, ch. 4–5): Tucker, Levine
+// observed-score, Levine true-score, Braun–Holland, chained linear,
+// frequency estimation and chained equipercentile, each with bootstrap
+// standard errors (ch. 7).
+func ClassicalEquating(ctx context.Context, d NEATData, o NEATEquatingOptions) ([]EquatingColumn, error) {
+	x, err := equate.FromPairs(d.XTotal, d.XAnchor, d.MaxX, d.MaxAnchor, !d.External)
+	if err != nil {
+		return nil, fmt.Errorf("form X scores: %w", err)
+	}
+	y, err := equate.FromPairs(d.YTotal, d.YAnchor, d.MaxY, d.MaxAnchor, !d.External)
+	if err != nil {
+		return nil, fmt.Errorf("form Y scores: %w", err)
+	}
+	methods := o.Methods
+	if methods == nil {
+		methods = []equate.Method{equate.Tucker, equate.LevineObserved, equate.LevineTrue, equate.BraunHolland,
+			equate.ChainedLinear, equate.FrequencyEstimation, equate.ChainedEquipercentile}
+	}
+	opts := equate.Options{W2: o.W2, ExternalAnchor: d.External}
+	if o.W2 == 0 {
+		opts.W2 = equate.ProportionalW2(x, y)
+	}
+	rng := o.Rng
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(3, 4))
+	}
+	reps := o.Reps
+	if reps == 0 {
+		reps = 200
+	}
+	var cols []EquatingColumn
+	for _, m := range methods {
+		r, err := equate.Equate(x, y, m, opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s equating: %w", m, err)
+		}
+		col := EquatingColumn{Name: m.String(), Values: r.Yx}
+		if reps > 0 {
+			b, err := equate.Bootstrap(ctx, rng, x, y, m, opts, equate.BootstrapOptions{Reps: reps, Workers: o.Workers})
+			if err != nil {
+				return nil, fmt.Errorf("%s bootstrap: %w", m, err)
+			}
+			col.SE = b.SE
+		}
+		cols = append(cols, col)
+	}
+	return cols, nil
+}

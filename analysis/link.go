@@ -1,0 +1,252 @@
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+
+	"github.com/itemlab/itemlab/irt"
+)
+
+// FormLinkOptions tune LinkForms. The zero value links by Stocking–Lord
+// with drift screening and 500 parametric bootstrap replications.
+type FormLinkOptions struct {
+	Method   irt.LinkMethod   // zero means StockingLord
+	Link     irt.LinkOptions  // criterion points, metric (see irt.LinkOptions)
+	NoDrift  bool             // keep every common item
+	Drift    irt.DriftOptions // robust-z screening (see irt.ScreenDrift)
+	Reps     int              // bootstrap replications for standard errors; zero means 500
+	Rng      *rand.Rand       // source of the bootstrap; nil means a fixed seed
+	MinItems int              // fewest common items; zero means irt.MinLinkItems (5)
+}
+
+// CommonItem is one item on both forms with its linking record.
+type CommonItem struct {
+	ID        string
+	Base, New irt.Item
+	ZB, ZA    float64 // robust z of the drift screening (NaN when not screened)
+	Dropped   bool
+	Reason    string
+	NewOnBase irt.Item // the new form's estimate transformed to the base scale
+	Displaced float64  // b_new on the base scale minus b_base
+}
+
+// MethodConstants are one linking method's constants on the kept items.
+type MethodConstants struct {
+	Method irt.LinkMethod
+	A, B   float64
+}
+
+// FormLink is the linking of a new form's separately calibrated parameters
+// to the base scale through common items.
+type FormLink struct {
+	Method    irt.LinkMethod
+	Constants irt.LinkConstants
+	// SEA and SEB are parametric-bootstrap standard errors of A and B;
+	// ALo..BHi their 95 % percentile intervals.
+	SEA, SEB           float64
+	ALo, AHi, BLo, BHi float64
+	Reps               int
+	Common             []CommonItem
+	Kept               int
+	ByMethod           []MethodConstants // every method on the kept items, for comparison
+	Transformed        []ItemParams      // all of the new form's items on the base scale
+	Warnings           []string
+}
+
+// ErrTooFewCommon is returned (wrapped) when the forms share too few items
+// to be linked.
+var ErrTooFewCommon = errors.New("too few common items to link the forms")
+
+// LinkForms puts the new form's item parameters on the base form's scale
+// through the items the two share (by id): optionally screening the common
+// items for drift (irt.ScreenDrift) and leaving drifting ones out, then
+// estimating θ_base = A·θ_new + B by opts.Method on the kept items (Kolen &
+// Brennan, 2014, ch. 6), and transforming every item of the new form
+// (b* = A·b + B, a* = a/A; standard errors se_b* = A·se_b, se_a* = se_a/A).
+//
+// Standard errors of A and B come from a parametric bootstrap over the item
+// parameters: each replication draws every kept common item's a, b and c on
+// both forms from normal distributions centred on the estimates with the
+// files' standard errors (independently: params.csv carries no
+// covariances), relinks, and the SE is the SD of the replicated constants.
+// Items without standard errors add no noise, and a warning says so.
+func LinkForms(base, newForm []ItemParams, o FormLinkOptions) (*FormLink, error) {
+	if o.Method == 0 {
+		o.Method = irt.StockingLord
+	}
+	if o.Reps == 0 {
+		o.Reps = 500
+	}
+	if o.MinItems == 0 {
+		o.MinItems = irt.MinLinkItems
+	}
+	rng := o.Rng
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(1, 2))
+	}
+	byID := ParamsByID(base)
+	var bi, ni []ItemParams
+	for _, p := range newForm {
+		if q, ok := byID[p.ItemID]; ok {
+			bi = append(bi, q)
+			ni = append(ni, p)
+		}
+	}
+	if len(bi) < o.MinItems {
+		return nil, fmt.Errorf("%w: %d shared by id, need at least %d", ErrTooFewCommon, len(bi), o.MinItems)
+	}
+	L := &FormLink{Method: o.Method, Reps: o.Reps}
+	baseItems, newItems := paramItems(bi), paramItems(ni)
+	for k := range bi {
+		L.Common = append(L.Common, CommonItem{ID: bi[k].ItemID, Base: baseItems[k], New: newItems[k], ZB: math.NaN(), ZA: math.NaN()})
+	}
+	keep := make([]int, len(bi))
+	for k := range keep {
+		keep[k] = k
+	}
+	if !o.NoDrift {
+		dopts := o.Drift
+		if dopts.MinItems == 0 {
+			dopts.MinItems = o.MinItems
+		}
+		dr := irt.ScreenDrift(baseItems, newItems, dopts)
+		for _, it := range dr.Items {
+			c := &L.Common[it.Index]
+			c.ZB, c.ZA, c.Dropped, c.Reason = it.ZB, it.ZA, it.Dropped, it.Reason
+		}
+		keep = dr.Kept
+	}
+	L.Kept = len(keep)
+	kb, kn := pick(baseItems, keep), pick(newItems, keep)
+	var err error
+	L.Constants, err = irt.Link(kb, kn, o.Method, o.Link)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range []irt.LinkMethod{irt.MeanMean, irt.MeanSigma, irt.Haebara, irt.StockingLord} {
+		c, err := irt.Link(kb, kn, m, o.Link)
+		if err != nil {
+			continue
+		}
+		L.ByMethod = append(L.ByMethod, MethodConstants{Method: m, A: c.A, B: c.B})
+	}
+	for k := range L.Common {
+		c := &L.Common[k]
+		c.NewOnBase = L.Constants.Transform(c.New)
+		c.Displaced = c.NewOnBase.B() - c.Base.B()
+	}
+	// Parametric bootstrap.
+	kbp, knp := pickParams(bi, keep), pickParams(ni, keep)
+	noSE := 0
+	for _, p := range append(append([]ItemParams(nil), kbp...), knp...) {
+		if p.SE.B == 0 {
+			noSE++
+		}
+	}
+	if noSE > 0 {
+		L.Warnings = append(L.Warnings, fmt.Sprintf("%d common-item parameter sets have no standard errors; the bootstrap treats them as exact, so the SEs of A and B are too small", noSE))
+	}
+	as, bs := make([]float64, 0, o.Reps), make([]float64, 0, o.Reps)
+	for r := 0; r < o.Reps; r++ {
+		db, dn := drawItems(rng, kbp), drawItems(rng, knp)
+		c, err := irt.Link(db, dn, o.Method, o.Link)
+		if err != nil {
+			continue
+		}
+		as = append(as, c.A)
+		bs = append(bs, c.B)
+	}
+	if len(as) < 2 {
+		L.SEA, L.SEB = math.NaN(), math.NaN()
+		L.ALo, L.AHi, L.BLo, L.BHi = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	} else {
+		L.SEA, L.SEB = sampleSD(as), sampleSD(bs)
+		L.ALo, L.AHi = percentile(as, 0.025), percentile(as, 0.975)
+		L.BLo, L.BHi = percentile(bs, 0.025), percentile(bs, 0.975)
+		if len(as) < o.Reps {
+			L.Warnings = append(L.Warnings, fmt.Sprintf("%d of %d bootstrap replications failed to link", o.Reps-len(as), o.Reps))
+		}
+	}
+	A := L.Constants.A
+	for _, p := range newForm {
+		t := p
+		t.Item = L.Constants.Transform(p.Item)
+		t.SE.A = p.SE.A / A
+		t.SE.B = p.SE.B * A
+		if p.SE.D != 0 {
+			t.SE.D = math.NaN() // needs the a–d covariance, which params.csv does not carry
+		}
+		L.Transformed = append(L.Transformed, t)
+	}
+	return L, nil
+}
+
+func paramItems(ps []ItemParams) []irt.Item {
+	out := make([]irt.Item, len(ps))
+	for k, p := range ps {
+		out[k] = p.Item
+	}
+	return out
+}
+
+func pick(items []irt.Item, idx []int) []irt.Item {
+	out := make([]irt.Item, len(idx))
+	for k, i := range idx {
+		out[k] = items[i]
+	}
+	return out
+}
+
+func pickParams(ps []ItemParams, idx []int) []ItemParams {
+	out := make([]ItemParams, len(idx))
+	for k, i := range idx {
+		out[k] = ps[i]
+	}
+	return out
+}
+
+// drawItems draws a, b and c of each item from normal distributions around
+// the estimates with their standard errors (a kept positive, c in [0, 0.5]).
+func drawItems(rng *rand.Rand, ps []ItemParams) []irt.Item {
+	out := make([]irt.Item, len(ps))
+	for k, p := range ps {
+		a, b, c := p.Item.A, p.Item.B(), p.Item.C
+		if p.Item.Model != irt.Rasch {
+			a = math.Max(a+p.SE.A*rng.NormFloat64(), 0.05)
+		}
+		b += p.SE.B * rng.NormFloat64()
+		if p.Item.Model == irt.ThreePL {
+			c = math.Min(math.Max(c+p.SE.C*rng.NormFloat64(), 0), 0.5)
+		}
+		out[k] = irt.NewItemIRT(p.Item.Model, a, b, c)
+	}
+	return out
+}
+
+func sampleSD(x []float64) float64 {
+	var m float64
+	for _, v := range x {
+		m += v
+	}
+	m /= float64(len(x))
+	var s float64
+	for _, v := range x {
+		s += (v - m) * (v - m)
+	}
+	return math.Sqrt(s / float64(len(x)-1))
+}
+
+// percentile returns the p-quantile of x by linear interpolation (R type 7).
+func percentile(x []float64, p float64) float64 {
+	s := append([]float64(nil), x...)
+	sort.Float64s(s)
+	h := p * float64(len(s)-1)
+	lo := int(math.Floor(h))
+	if lo+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[lo] + (h-float64(lo))*(s[lo+1]-s[lo])
+}

@@ -1,0 +1,108 @@
+package reports
+
+import (
+	"math"
+	"strings"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// LinkingFile is linking.json.
+type LinkingFile struct {
+	Method      string             `json:"method"`
+	A           float64            `json:"A"`
+	B           float64            `json:"B"`
+	SEA         *float64           `json:"se_A"`
+	SEB         *float64           `json:"se_B"`
+	CIA         [2]*float64        `json:"ci95_A"`
+	CIB         [2]*float64        `json:"ci95_B"`
+	Reps        int                `json:"bootstrap_reps"`
+	SEMethod    string             `json:"se_method"`
+	Definition  string             `json:"definition"`
+	CommonItems int                `json:"common_items"`
+	Kept        int                `json:"kept_items"`
+	Dropped     []DroppedAnchor    `json:"dropped_items"`
+	ByMethod    []LinkMethodRecord `json:"by_method"`
+	Warnings    []string           `json:"warnings"`
+}
+
+// DroppedAnchor is a common item left out of the link for drift.
+type DroppedAnchor struct {
+	ItemID string   `json:"item_id"`
+	ZB     *float64 `json:"robust_z_b"`
+	Reason string   `json:"reason"`
+}
+
+// LinkMethodRecord gives one method's constants, for comparison.
+type LinkMethodRecord struct {
+	Method string  `json:"method"`
+	A      float64 `json:"A"`
+	B      float64 `json:"B"`
+}
+
+// NewLinkingFile describes a linking for linking.json.
+func NewLinkingFile(l *analysis.FormLink) *LinkingFile {
+	f := &LinkingFile{Method: l.Method.String(), A: l.Constants.A, B: l.Constants.B,
+		SEA: JSONFloat(l.SEA), SEB: JSONFloat(l.SEB), Reps: l.Reps,
+		CIA:         [2]*float64{JSONFloat(l.ALo), JSONFloat(l.AHi)},
+		CIB:         [2]*float64{JSONFloat(l.BLo), JSONFloat(l.BHi)},
+		SEMethod:    "parametric bootstrap over the common items' parameters (normal draws with the files' standard errors)",
+		Definition:  "theta_base = A*theta_new + B; b* = A*b + B, a* = a/A, c* = c",
+		CommonItems: len(l.Common), Kept: l.Kept, Dropped: []DroppedAnchor{}, Warnings: l.Warnings}
+	if f.Warnings == nil {
+		f.Warnings = []string{}
+	}
+	for _, c := range l.Common {
+		if c.Dropped {
+			f.Dropped = append(f.Dropped, DroppedAnchor{ItemID: c.ID, ZB: JSONFloat(c.ZB), Reason: c.Reason})
+		}
+	}
+	for _, m := range l.ByMethod {
+		f.ByMethod = append(f.ByMethod, LinkMethodRecord{Method: m.Method.String(), A: m.A, B: m.B})
+	}
+	return f
+}
+
+// CommonItemsTable is anchors.csv: every common item with its parameters on
+// both forms, the new estimate on the base scale, its displacement and the
+// drift screening.
+func CommonItemsTable(l *analysis.FormLink) *Table {
+	t := &Table{Header: []string{"item_id", "a_base", "b_base", "c_base", "a_new", "b_new", "c_new",
+		"a_new_on_base", "b_new_on_base", "displacement_b", "robust_z_b", "robust_z_a", "used", "reason"}}
+	for _, c := range l.Common {
+		t.Rows = append(t.Rows, []string{c.ID, F(c.Base.A), F(c.Base.B()), F(c.Base.C), F(c.New.A), F(c.New.B()), F(c.New.C),
+			F(c.NewOnBase.A), F(c.NewOnBase.B()), F(c.Displaced), F(c.ZB), F(c.ZA), B(!c.Dropped), c.Reason})
+	}
+	return t
+}
+
+// EquatingTable is equating.csv: raw scores of form X and, per method, the
+// form Y equivalent and (when computed) its standard error in se_<method>.
+// Method columns are snake_case names (irt_true, tucker, levine_observed, …).
+func EquatingTable(cols []analysis.EquatingColumn) *Table {
+	t := &Table{Header: []string{"raw"}}
+	n := 0
+	for _, c := range cols {
+		name := strings.ReplaceAll(c.Name, "-", "_")
+		t.Header = append(t.Header, name)
+		if c.SE != nil {
+			t.Header = append(t.Header, "se_"+name)
+		}
+		n = max(n, len(c.Values))
+	}
+	for x := 0; x < n; x++ {
+		row := []string{I(x)}
+		for _, c := range cols {
+			v := math.NaN()
+			if x < len(c.Values) {
+				v = c.Values[x]
+			}
+			row = append(row, F(v))
+			if c.SE != nil {
+				row = append(row, F(c.SE[x]))
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
+}
