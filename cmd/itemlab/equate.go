@@ -233,4 +233,3 @@ func neatData(x, y *analysis.Dataset) (analysis.NEATData, error) {
 		MaxX: len(xo), MaxY: len(yo), MaxAnchor: len(xa),
 	}, nil
 }
-
