@@ -68,6 +68,7 @@ Exit codes:
 	root.AddCommand(
 		newAnalyzeCmd(env),
 		newDemoCmd(env),
+		newDIFCmd(env),
 		newEquateCmd(env),
 		newScaleCmd(env),
 		newScoreCmd(env),
