@@ -93,13 +93,16 @@ func EquateTrueScores(x, y []Item) (*TrueScoreEquating, error) {
 
 // equateSumC checks that a form's TCC is increasing and returns Σc.
 func equateSumC(items []Item, form string) (float64, error) {
+	if form != "" {
+		form = "form " + form + " "
+	}
 	var s float64
 	for j, it := range items {
 		if !(it.A > 0) || math.IsInf(it.A, 0) || math.IsNaN(it.D) || math.IsInf(it.D, 0) {
-			return 0, fmt.Errorf("%w: form %s item %d has slope %g and intercept %g (want a finite slope > 0)", ErrTCCNotIncreasing, form, j, it.A, it.D)
+			return 0, fmt.Errorf("%w: %sitem %d has slope %g and intercept %g (want a finite slope > 0)", ErrTCCNotIncreasing, form, j, it.A, it.D)
 		}
 		if !(it.C >= 0 && it.C < 1) {
-			return 0, fmt.Errorf("%w: form %s item %d has lower asymptote %g (want 0 ≤ c < 1)", ErrTCCNotIncreasing, form, j, it.C)
+			return 0, fmt.Errorf("%w: %sitem %d has lower asymptote %g (want 0 ≤ c < 1)", ErrTCCNotIncreasing, form, j, it.C)
 		}
 		s += it.C
 	}
