@@ -70,6 +70,7 @@ Exit codes:
 		newDemoCmd(env),
 		newDIFCmd(env),
 		newEquateCmd(env),
+		newInitCmd(env),
 		newProjectCmd(env),
 		newScaleCmd(env),
 		newScoreCmd(env),
