@@ -100,7 +100,7 @@ const (
 	FlawTooHard         = "too_hard"
 	FlawDeadDistractor  = "nonfunctioning_distractor"
 	FlawDIF             = "dif"
-	difShift            = 1.0 // b shift against the focal group of the DIF item
+	difShift            = 1.3 // b shift against the focal group of the DIF item
 	deadDistractorShare = 0.01
 )
 

@@ -1,0 +1,105 @@
+package analysis
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// TestPretestReviewSimulated runs the review on simulated administrations
+// with the generating parameters standing in for the calibration, and checks
+// every planted flaw gets the right kind of decision and reason and that at
+// least 90 % of the clean pretest items are promoted. (The same study with
+// the anchored calibration runs in the command tests.)
+func TestPretestReviewSimulated(t *testing.T) {
+	seeds := 20
+	if testing.Short() {
+		seeds = 4
+	}
+	confusion := map[string]map[Decision]int{}
+	clean, promoted := 0, 0
+	for seed := 1; seed <= seeds; seed++ {
+		sim, err := Simulate(rand.New(rand.NewPCG(uint64(seed), 21)), SimOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := sim.Forms[0]
+		d := f.Data
+		cl, err := Analyze(d, ClassicalOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := GroupsByLabel(d, GroupReference, GroupFocal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		difs, err := MantelHaenszel(d, g, d.ItemsWithStatus(Pretest), DIFOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		calib := map[int]PretestCalibration{}
+		for j, it := range f.Items {
+			if it.Status == Pretest {
+				calib[j] = PretestCalibration{Item: it.Item, Infit: math.NaN(), Outfit: math.NaN(), SX2P: math.NaN()}
+			}
+		}
+		res := ReviewPretestItems(d, PretestInputs{Classical: cl, DIF: difs, IRT: calib, CutTheta: sim.CutTheta,
+			Rules: DefaultPretestRules(), Domains: DefaultDomains()})
+		for _, r := range res.Items {
+			truth := f.Items[r.Evidence.Stats.Index]
+			flaw := truth.Flaw
+			if flaw == "" {
+				flaw = "clean"
+			}
+			if confusion[flaw] == nil {
+				confusion[flaw] = map[Decision]int{}
+			}
+			confusion[flaw][r.Decision]++
+			codes := reasonCodes(r)
+			switch truth.Flaw {
+			case "":
+				clean++
+				if r.Decision == Promote {
+					promoted++
+				} else {
+					t.Logf("seed %d: clean item %s: %s (%s)", seed, truth.ID, r.Decision, codes)
+				}
+			case FlawMiskey:
+				if (r.Decision != Reject && r.Decision != Revise) || !strings.Contains(codes, "possible_miskey") {
+					t.Errorf("seed %d: miskeyed %s: %s (%s)", seed, truth.ID, r.Decision, codes)
+				}
+			case FlawNegative:
+				if r.Decision != Reject || !strings.Contains(codes, "negative_discrimination") {
+					t.Errorf("seed %d: negative %s: %s (%s)", seed, truth.ID, r.Decision, codes)
+				}
+			case FlawDIF:
+				if !strings.Contains(codes, "dif_c") {
+					t.Errorf("seed %d: DIF item %s: %s (%s)", seed, truth.ID, r.Decision, codes)
+				}
+			case FlawTooEasy, FlawTooHard:
+				if r.Decision == Promote || !strings.Contains(codes, string(truth.Flaw)) {
+					t.Errorf("seed %d: %s item %s: %s (%s)", seed, truth.Flaw, truth.ID, r.Decision, codes)
+				}
+			case FlawDeadDistractor:
+				if r.Decision != Revise || !strings.Contains(codes, "nonfunctioning_distractor") {
+					t.Errorf("seed %d: dead-distractor item %s: %s (%s)", seed, truth.ID, r.Decision, codes)
+				}
+			}
+		}
+	}
+	for flaw, m := range confusion {
+		t.Logf("%-26s promote %3d  revise %3d  reject %3d  insufficient %3d", flaw, m[Promote], m[Revise], m[Reject], m[Insufficient])
+	}
+	if rate := float64(promoted) / float64(clean); rate < 0.90 {
+		t.Errorf("%.1f %% of clean pretest items promoted, want at least 90 %%", 100*rate)
+	}
+}
+
+func reasonCodes(r PretestReview) string {
+	var c []string
+	for _, x := range r.Reasons {
+		c = append(c, x.Code)
+	}
+	return strings.Join(c, ";")
+}
