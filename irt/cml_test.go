@@ -220,38 +220,71 @@ func TestFitCMLExtremes(t *testing.T) {
 	}
 }
 
-// BenchmarkFitCML fits 125 complete Rasch items; the target is under 5 s
-// for a million candidates on 2 cores.
-func BenchmarkFitCML(b *testing.B) {
-	for _, n := range []int{10_000, 1_000_000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			r := cmlBenchData(n, 125)
-			var iters int
-			b.ResetTimer()
-			for b.Loop() {
-				res, err := FitCML(b.Context(), r, CMLOptions{})
-				if err != nil {
-					b.Fatal(err)
-				}
-				iters += res.Iterations
+// TestFitCMLWeights fits LSAT7 as its 32 response patterns with frequency
+// weights (testdata/ref/scoring/lsat7_mirt_pattern_scores.csv) and as the
+// expanded 1000 rows: the estimates agree to rounding.
+func TestFitCMLWeights(t *testing.T) {
+	h, rows := refCSVTable(t, filepath.Join("testdata", "ref", "scoring", "lsat7_mirt_pattern_scores.csv"))
+	freq := refCSVColumn(t, h, rows, "freq")
+	pat := NewResponses(len(rows), 5)
+	pat.Weights = freq
+	for i, row := range rows {
+		for j := 0; j < 5; j++ {
+			if row[j] == "1" {
+				pat.X[i*5+j] = 1
 			}
-			b.ReportMetric(float64(iters)/float64(b.N), "iters/op")
-			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "candidates/s")
-		})
+		}
+	}
+	got, err := FitCML(t.Context(), pat, CMLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := FitCML(t.Context(), refCSVResponses(t, filepath.Join("testdata", "ref", "erm", "lsat7.csv")), CMLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.Items {
+		if math.Abs(got.Items[i].D-want.Items[i].D) > 1e-12 || math.Abs(got.SE[i].B-want.SE[i].B) > 1e-12 {
+			t.Errorf("item %d: weighted %+v (se %g), expanded %+v (se %g)", i, got.Items[i], got.SE[i].B, want.Items[i], want.SE[i].B)
+		}
+	}
+	if got.N != 1000 || math.Abs(got.LogLik-want.LogLik) > 1e-9 {
+		t.Errorf("weighted N %g, loglik %.10f; expanded loglik %.10f", got.N, got.LogLik, want.LogLik)
 	}
 }
 
-// cmlBenchData simulates n candidates × L Rasch items quickly (one uniform
-// draw per cell from a PCG, difficulties spread over ±2.5).
-func cmlBenchData(n, L int) *Responses {
-	rng := rand.New(rand.NewPCG(11, uint64(n)))
+// TestFitCML250Items recovers 250 difficulties spread over ±4 logits from
+// 20 000 simulated candidates (θ ~ N(0, 2²)); the elementary symmetric
+// functions span about 1e100 here and nothing overflows.
+func TestFitCML250Items(t *testing.T) {
+	if testing.Short() {
+		t.Skip("parameter recovery")
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	L, N := 250, 20000
 	items := make([]Item, L)
 	for i := range items {
-		items[i] = NewItemIRT(Rasch, 1, -2.5+5*float64(i)/float64(L-1), 0)
+		items[i] = NewItemIRT(Rasch, 1, -4+8*float64(i)/float64(L-1), 0)
 	}
-	theta := make([]float64, n)
+	theta := make([]float64, N)
 	for i := range theta {
-		theta[i] = rng.NormFloat64()
+		theta[i] = 2 * rng.NormFloat64()
 	}
-	return Simulate(rng, items, theta)
+	r := Simulate(rng, items, theta)
+	res, err := FitCML(t.Context(), r, CMLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ss, seMean float64
+	for i, it := range res.Items {
+		d := it.B() - items[i].B()
+		ss += d * d
+		seMean += res.SE[i].B / float64(L)
+	}
+	rmse := math.Sqrt(ss / float64(L))
+	// SE(b) ≈ 0.02–0.06 here; an RMSE within 1.5× the mean SE shows no bias.
+	if rmse > 1.5*seMean || !res.Converged {
+		t.Errorf("RMSE(b) = %.4f, mean SE %.4f, converged %v", rmse, seMean, res.Converged)
+	}
+	t.Logf("RMSE(b) = %.4f, mean SE %.4f, %d iterations", rmse, seMean, res.Iterations)
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
-	"strconv"
 	"testing"
 
 	"gonum.org/v1/gonum/diff/fd"
@@ -362,39 +361,5 @@ func TestSummedScoreEAPRasch(t *testing.T) {
 	}
 	if math.Abs(m) > 1e-12 {
 		t.Errorf("E[E[θ|X]] = %.3g, want the prior mean 0", m)
-	}
-}
-
-func scoreBenchData(n, L int, model Model) ([]Item, *Responses) {
-	rng := rand.New(rand.NewPCG(31, uint64(n)))
-	items := make([]Item, L)
-	for i := range items {
-		b := -2.5 + 5*float64(i)/float64(L-1)
-		items[i] = NewItemIRT(model, 0.6+0.8*rng.Float64(), b, 0.2)
-	}
-	theta := make([]float64, n)
-	for i := range theta {
-		theta[i] = rng.NormFloat64()
-	}
-	return items, Simulate(rng, items, theta)
-}
-
-// BenchmarkScoreAll scores 125-item responses by EAP and WLE for Rasch and
-// 2PL items.
-func BenchmarkScoreAll(b *testing.B) {
-	for _, n := range []int{10_000, 1_000_000} {
-		for _, model := range []Model{Rasch, TwoPL, ThreePL} {
-			items, r := scoreBenchData(n, 125, model)
-			for _, m := range []ScoringMethod{EAP, WLE} {
-				b.Run(strconv.Itoa(n)+"/"+model.String()+"/"+m.String(), func(b *testing.B) {
-					for b.Loop() {
-						if _, err := ScoreAll(b.Context(), items, r, m, ScoreOptions{}); err != nil {
-							b.Fatal(err)
-						}
-					}
-					b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "candidates/s")
-				})
-			}
-		}
 	}
 }
