@@ -1,8 +1,10 @@
 package irt
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -287,4 +289,29 @@ func TestFitCML250Items(t *testing.T) {
 		t.Errorf("RMSE(b) = %.4f, mean SE %.4f, converged %v", rmse, seMean, res.Converged)
 	}
 	t.Logf("RMSE(b) = %.4f, mean SE %.4f, %d iterations", rmse, seMean, res.Iterations)
+}
+
+func ExampleFitCML() {
+	// Four response patterns with their frequencies: a frequency table is
+	// fitted directly through Responses.Weights.
+	r := &Responses{N: 4, J: 3, X: []uint8{
+		1, 0, 0,
+		0, 1, 0,
+		1, 1, 0,
+		1, 0, 1,
+	}, Weights: []float64{30, 20, 25, 10}}
+	res, err := FitCML(context.Background(), r, CMLOptions{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i, it := range res.Items {
+		fmt.Printf("item %d: b = %6.3f (SE %.3f)\n", i+1, it.B(), res.SE[i].B)
+	}
+	fmt.Printf("conditional log-likelihood %.3f\n", res.LogLik)
+	// Output:
+	// item 1: b = -1.084 (SE 0.190)
+	// item 2: b = -0.315 (SE 0.179)
+	// item 3: b =  1.399 (SE 0.231)
+	// conditional log-likelihood -62.525
 }

@@ -1,6 +1,7 @@
 package irt
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -362,4 +363,41 @@ func TestSummedScoreEAPRasch(t *testing.T) {
 	if math.Abs(m) > 1e-12 {
 		t.Errorf("E[E[θ|X]] = %.3g, want the prior mean 0", m)
 	}
+}
+
+func ExampleScoreRow() {
+	items := []Item{
+		NewItemIRT(Rasch, 1, -1, 0),
+		NewItemIRT(Rasch, 1, 0, 0),
+		NewItemIRT(Rasch, 1, 1, 0),
+	}
+	row := []uint8{1, 1, 0}
+	for _, m := range []ScoringMethod{MLE, WLE, EAP, MAP} {
+		e := ScoreRow(items, row, m, ScoreOptions{})
+		fmt.Printf("%s: θ = %.3f, SE = %.3f\n", m, e.Theta, e.SE)
+	}
+	e := ScoreRow(items, []uint8{1, 1, 1}, MLE, ScoreOptions{})
+	fmt.Printf("all right by MLE: θ = %.0f (%s)\n", e.Theta, e.Status)
+	// Output:
+	// mle: θ = 0.803, SE = 1.310
+	// wle: θ = 0.638, SE = 1.286
+	// eap: θ = 0.315, SE = 0.796
+	// map: θ = 0.305, SE = 0.782
+	// all right by MLE: θ = 6 (extreme)
+}
+
+func ExampleSummedScoreEAP() {
+	items := []Item{
+		NewItemIRT(TwoPL, 1.2, -0.5, 0),
+		NewItemIRT(TwoPL, 0.8, 0, 0),
+		NewItemIRT(TwoPL, 1.5, 0.7, 0),
+	}
+	for _, e := range SummedScoreEAP(items, NormalQuadrature(121, -6, 6, 0, 1)) {
+		fmt.Printf("x = %d: P = %.3f, E[θ|x] = %6.3f, SD = %.3f\n", e.Score, e.Prob, e.Theta, e.SE)
+	}
+	// Output:
+	// x = 0: P = 0.198, E[θ|x] = -0.925, SD = 0.786
+	// x = 1: P = 0.331, E[θ|x] = -0.284, SD = 0.762
+	// x = 2: P = 0.306, E[θ|x] =  0.344, SD = 0.758
+	// x = 3: P = 0.164, E[θ|x] =  1.050, SD = 0.761
 }
