@@ -270,25 +270,9 @@ func tccThetas(items []irt.Item, thetaMin float64, rows []ConversionRow) error {
 }
 
 // sumScoreEAP fills Theta and ThetaSE with the summed-score EAP and
-// posterior SD (Thissen et al., 1995).
+// posterior SD (irt.SummedScoreEAP).
 func sumScoreEAP(items []irt.Item, quad irt.Quadrature, rows []ConversionRow) {
-	J := len(items)
-	s0 := make([]float64, J+1)
-	s1 := make([]float64, J+1)
-	s2 := make([]float64, J+1)
-	var buf []float64
-	for q, t := range quad.Nodes {
-		buf = irt.SummedScoreProbs(items, t, buf)
-		w := quad.Weights[q]
-		for x, p := range buf {
-			s0[x] += w * p
-			s1[x] += w * p * t
-			s2[x] += w * p * t * t
-		}
-	}
-	for x := range rows {
-		m := s1[x] / s0[x]
-		rows[x].Theta = m
-		rows[x].ThetaSE = math.Sqrt(math.Max(s2[x]/s0[x]-m*m, 0))
+	for x, e := range irt.SummedScoreEAP(items, quad) {
+		rows[x].Theta, rows[x].ThetaSE = e.Theta, e.SE
 	}
 }
