@@ -786,7 +786,9 @@ func (f *mmlFit) run() (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if math.IsNaN(llp) || llp < ll1 {
+		// EM increases the log-likelihood plus the log priors; so must the
+		// extrapolation.
+		if obj := llp + f.logPriorSum(xp); math.IsNaN(obj) || obj < ll1+f.logPriorSum(x1) {
 			// The extrapolation lost likelihood: fall back to x2.
 			if f.eh {
 				copy(f.ehW, ehSave)
@@ -805,6 +807,24 @@ func (f *mmlFit) run() (*Result, error) {
 		x0, x3 = x3, x0
 	}
 	return f.result(final, iter, converged, lastChange)
+}
+
+// logPriorSum is the sum of the items' log prior densities at x (zero
+// without priors).
+func (f *mmlFit) logPriorSum(x []float64) float64 {
+	if f.pr == nil {
+		return 0
+	}
+	np := f.model.NumParams()
+	var g [3]float64
+	var H [3][3]float64
+	var s float64
+	for j := range f.items {
+		if o := f.offs[j]; o >= 0 {
+			s += mmlPriorTerms(f.model, x[o:o+np], f.pr, &g, &H, false)
+		}
+	}
+	return s
 }
 
 // result runs a last E-step at x and assembles the Result.

@@ -619,6 +619,14 @@ func (t *mmlTables) posterior(l []float64, rb, mb []uint8, w float64, want mmlWa
 		nq[q] += x
 		mu += x * theta[q]
 	}
+	t.accumulate(rb, mb, lo, hi, mu, want, sc, out)
+}
+
+// accumulate adds a row's normalised, weighted posterior p (nodes lo..hi in
+// sc.p) and posterior mean mu to the byte-value accumulators.
+func (t *mmlTables) accumulate(rb, mb []uint8, lo, hi int, mu float64, want mmlWant, sc *mmlScratch, out *mmlStats) {
+	Q := t.Q
+	p := sc.p[:Q]
 	if want.r {
 		for g, v := range rb {
 			if v == 0 {

@@ -54,21 +54,28 @@ func (f *mmlFit) seVector(x []float64) []float64 {
 	return b
 }
 
-// mmlLCache holds l_iq = log π_q + log f(x_i | θ_q) at the estimates for
-// the rows that the general kernel handles, so that the E-step after
-// perturbing one parameter only adds that parameter's change to each row's
-// l (one vector addition instead of one per byte of items).
+// mmlLCache holds, for the rows the general kernel handles, each row's
+// posterior p_iq at the estimates. Moving one parameter multiplies a row's
+// posterior by exp(Δ_q), with Δ the change of log f(x_i | θ_q) (or of
+// log π_q), and renormalises it: the E-steps of the standard errors then
+// need neither the item tables nor any exponential per row. Posterior mass
+// below mmlSETiny of the mode is dropped, identically at β ± δ, so the
+// truncation cancels in the central differences.
 type mmlLCache struct {
-	comp, part []float64 // rows × Q; comp nil when complete rows use the linear or score kernels
-	items      []Item    // the items and log prior the cache was built for
-	logPrior   []float64
+	comp, part       []float64 // rows × Q; comp nil when complete rows use the linear or score kernels
+	compWin, partWin []uint8   // per row: first and last node kept
+	items            []Item    // the items and log prior the cache was built for
+	logPrior         []float64
 }
 
-// mmlLCacheMax bounds the cache (float64s).
-const mmlLCacheMax = 64 << 20
+const (
+	mmlSETiny    = 1e-12
+	mmlLCacheMax = 64 << 20 // bound on the cache, in float64s
+)
 
 // buildLCache computes the cache for items and logPrior, or returns nil if
-// no row uses the general kernel or the cache would be too large.
+// no row uses the general kernel, the cache would be too large, or the
+// quadrature has more than 256 nodes.
 func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
 	d, Q := f.d, f.Q
 	compGeneral := !mmlAllLinear(items) || f.want.r
@@ -76,14 +83,15 @@ func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
 	if compGeneral {
 		rows += d.comp.n
 	}
-	if rows == 0 || rows*Q > mmlLCacheMax {
+	if rows == 0 || rows*Q > mmlLCacheMax || Q > 256 {
 		return nil
 	}
 	t := newMMLTables(f.J, Q, f.theta)
 	t.build(items, logPrior, d, true, d.part.n > 0)
 	c := &mmlLCache{items: append([]Item(nil), items...), logPrior: append([]float64(nil), logPrior...)}
-	fill := func(set *mmlRows) []float64 {
+	fill := func(set *mmlRows) ([]float64, []uint8) {
 		out := make([]float64, set.n*Q)
+		win := make([]uint8, 2*set.n)
 		nw := max(1, min(f.o.Workers, set.n/1024))
 		var wg sync.WaitGroup
 		for w := 0; w < nw; w++ {
@@ -95,32 +103,55 @@ func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
 					if set.miss != nil {
 						mb = set.miss[i*nb : (i+1)*nb]
 					}
-					t.rowLogLik(set.bits[i*nb:(i+1)*nb], mb, out[i*Q:(i+1)*Q])
+					p := out[i*Q : (i+1)*Q]
+					t.rowLogLik(set.bits[i*nb:(i+1)*nb], mb, p)
+					m := math.Inf(-1)
+					for _, v := range p {
+						m = max(m, v)
+					}
+					var s float64
+					first, last := Q, 0
+					for q, v := range p {
+						e := math.Exp(v - m)
+						if e < mmlSETiny {
+							e = 0
+						} else {
+							first, last = min(first, q), q
+						}
+						p[q] = e
+						s += e
+					}
+					for q := range p {
+						p[q] /= s
+					}
+					win[2*i], win[2*i+1] = uint8(first), uint8(last)
 				}
 			})
 		}
 		wg.Wait()
-		return out
+		return out, win
 	}
 	if compGeneral && d.comp.n > 0 {
-		c.comp = fill(&d.comp)
+		c.comp, c.compWin = fill(&d.comp)
 	}
 	if d.part.n > 0 {
-		c.part = fill(&d.part)
+		c.part, c.partWin = fill(&d.part)
 	}
 	return c
 }
 
-// mmlDelta is the change of l_iq when one parameter moves: for item ≥ 0,
-// d1 (x = 1) and d0 (x = 0) are the changes of log P and log Q of that item;
-// for item < 0 (a latent parameter), d1 is the change of log π for every row.
+// mmlDelta is the change of the rows' posteriors when one parameter moves:
+// for item ≥ 0, rows with x = 1 are multiplied by f1 = exp(Δ log P) and
+// rows with x = 0 by f0 = exp(Δ log Q) of that item; for item < 0 (a latent
+// parameter), every row by f1 = exp(Δ log π).
 type mmlDelta struct {
 	item   int
-	d0, d1 []float64
+	f0, f1 []float64
 }
 
 // estepCached is mmlSeqEStep.estep for items and logPrior that differ from
-// the cache's in the one parameter described by dl.
+// the cache's in the one parameter described by dl. It does not compute the
+// log-likelihood.
 func (s *mmlSeqEStep) estepCached(items []Item, logPrior []float64, want mmlWant, c *mmlLCache, dl *mmlDelta) *mmlStats {
 	d := s.d
 	t := s.tables
@@ -130,18 +161,19 @@ func (s *mmlSeqEStep) estepCached(items []Item, logPrior []float64, want mmlWant
 	s.scratch.ensure(d.J, t.Q, want.r, d.part.n > 0)
 	s.total.reset()
 	for _, u := range s.units {
-		var l0 []float64
+		var p0 []float64
+		var win []uint8
 		switch {
 		case u.score:
 		case u.set == &d.comp:
-			l0 = c.comp
+			p0, win = c.comp, c.compWin
 		default:
-			l0 = c.part
+			p0, win = c.part, c.partWin
 		}
-		if l0 == nil {
+		if p0 == nil {
 			t.runUnit(d, u, want, s.scratch, s.part)
 		} else {
-			t.runUnitCached(u, want, s.scratch, s.part, l0, dl)
+			t.runUnitCached(u, want, s.scratch, s.part, p0, win, dl)
 		}
 		s.total.add(s.part)
 	}
@@ -149,14 +181,16 @@ func (s *mmlSeqEStep) estepCached(items []Item, logPrior []float64, want mmlWant
 	return s.total
 }
 
-// runUnitCached is runUnit with each row's l taken from the cache l0 plus
-// the change dl.
-func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, l0 []float64, dl *mmlDelta) {
+// runUnitCached is runUnit with each row's posterior taken from the cache
+// p0 and reweighted by dl.
+func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, p0 []float64, win []uint8, dl *mmlDelta) {
 	out.reset()
 	set := u.set
 	miss := set.miss != nil
 	nb, Q := t.nb, t.Q
-	l := sc.l[:Q]
+	p := sc.p[:Q]
+	theta := t.theta[:Q]
+	nq := out.nq[:Q]
 	g, bit := 0, uint8(0)
 	if dl.item >= 0 {
 		g, bit = dl.item>>3, uint8(1)<<(dl.item&7)
@@ -167,25 +201,40 @@ func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *
 		if miss {
 			mb = set.miss[i*nb : (i+1)*nb]
 		}
-		var delta []float64
+		var fac []float64
 		switch {
 		case dl.item < 0:
-			delta = dl.d1
+			fac = dl.f1
 		case rb[g]&bit != 0:
-			delta = dl.d1
+			fac = dl.f1
 		case mb == nil || mb[g]&bit == 0:
-			delta = dl.d0
+			fac = dl.f0
 		}
-		li := l0[i*Q : (i+1)*Q]
-		if delta != nil {
-			delta = delta[:Q]
-			for q := range l {
-				l[q] = li[q] + delta[q]
+		lo, hi := int(win[2*i]), int(win[2*i+1])
+		pi := p0[i*Q : (i+1)*Q]
+		var s float64
+		if fac != nil {
+			fac = fac[:Q]
+			for q := lo; q <= hi; q++ {
+				v := pi[q] * fac[q]
+				p[q] = v
+				s += v
 			}
 		} else {
-			copy(l, li)
+			for q := lo; q <= hi; q++ {
+				p[q] = pi[q]
+				s += pi[q]
+			}
 		}
-		t.posterior(l, rb, mb, set.w[i], want, sc, out)
+		scale := set.w[i] / s
+		var mu float64
+		for q := lo; q <= hi; q++ {
+			x := p[q] * scale
+			p[q] = x
+			nq[q] += x
+			mu += x * theta[q]
+		}
+		t.accumulate(rb, mb, lo, hi, mu, want, sc, out)
 	}
 	if want.r {
 		t.flushVec(sc.u, sc.touched, out.r)
@@ -212,7 +261,7 @@ func (f *mmlFit) newGradWorker(cache *mmlLCache) *mmlGradWorker {
 		items:    append([]Item(nil), f.items...),
 		logPrior: make([]float64, f.Q),
 		nbuf:     make([]float64, f.Q),
-		dl:       mmlDelta{d0: make([]float64, f.Q), d1: make([]float64, f.Q)},
+		dl:       mmlDelta{f0: make([]float64, f.Q), f1: make([]float64, f.Q)},
 	}
 }
 
@@ -251,12 +300,12 @@ func (w *mmlGradWorker) grad(b, g []float64, k int) {
 			for q, th := range f.theta {
 				p1, q1 := mmlLogPQ(w.items[j], th)
 				p0, q0 := mmlLogPQ(c.items[j], th)
-				dl.d1[q] = p1 - p0
-				dl.d0[q] = q1 - q0
+				dl.f1[q] = math.Exp(p1 - p0)
+				dl.f0[q] = math.Exp(q1 - q0)
 			}
 		} else {
-			for q := range dl.d1 {
-				dl.d1[q] = w.logPrior[q] - c.logPrior[q]
+			for q := range dl.f1 {
+				dl.f1[q] = math.Exp(w.logPrior[q] - c.logPrior[q])
 			}
 		}
 		st = w.seq.estepCached(w.items, w.logPrior, f.want, c, dl)
