@@ -103,7 +103,8 @@ type MMLOptions struct {
 	// accelerated run needs fewer cycles.
 	NoAcceleration bool
 	// SkipSE skips the standard errors (2·P extra E-steps for P free
-	// parameters).
+	// parameters): the standard errors of estimated parameters are then NaN
+	// and Result.Cov is nil.
 	SkipSE bool
 
 	// Progress, if non-nil, is called after each EM cycle on FitMML's
@@ -220,7 +221,9 @@ type mmlFit struct {
 //
 // EM is accelerated by SQUAREM (Varadhan & Roland, 2008) unless
 // NoAcceleration is set. Convergence is declared when an EM cycle changes no
-// parameter (a, d, logit c, latent mean and sd) by Tol or more. FitMML checks
+// parameter (a, d, logit c, latent mean and sd) by Tol or more;
+// Result.Iterations counts EM cycles (E-step and M-step pairs, SQUAREM's
+// included). Slopes are bounded to |a| ≤ 20 and logit c to [−20, 20]. FitMML checks
 // ctx between cycles and returns ctx.Err() if it is done. If it stops at
 // MaxIter, the result has Converged == false and a warning wrapping
 // ErrNotConverged. Boundary estimates are reported as *HeywoodWarning.
@@ -622,7 +625,7 @@ func (f *mmlFit) emMap(x, out []float64) (ll, latentChange float64, err error) {
 		latentChange = max(math.Abs(m1-m0), math.Abs(s1-s0))
 		mean, sd = m1, s1
 	case f.estMean || f.estSD:
-		mean, sd = mmlFitNormal(f.theta, st.nq, !f.estMean, mean, sd)
+		mean, sd = mmlFitNormal(f.theta, st.nq, !f.estMean, mean)
 	}
 	f.mean, f.sd = mean, sd
 	f.pack(items, mean, sd, out)
@@ -889,6 +892,9 @@ func (f *mmlFit) result(x []float64, iter int, converged bool, change float64) (
 	res.AIC = -2*res.LogLik + 2*float64(k)
 	res.BIC = -2*res.LogLik + float64(k)*math.Log(res.N)
 
+	if n := f.d.nEmpty; n > 0 {
+		res.Warnings = append(res.Warnings, fmt.Errorf("irt: %d rows without an observed response left out of the calibration", n))
+	}
 	if !converged {
 		res.Warnings = append(res.Warnings, &mmlNotConverged{iters: iter, change: change, tol: o.Tol})
 	}
@@ -896,7 +902,9 @@ func (f *mmlFit) result(x []float64, iter int, converged bool, change float64) (
 	if f.anchored {
 		res.Displacement = f.displacement(st, items)
 	}
-	if !o.SkipSE {
+	if o.SkipSE {
+		f.fillSkippedSE(res)
+	} else {
 		ws, err := f.standardErrors(x, res)
 		if err != nil {
 			return nil, err

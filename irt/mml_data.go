@@ -46,7 +46,7 @@ type mmlData struct {
 }
 
 // mmlPack1 packs up to 8 responses (0, 1 or Missing) into correct and missing
-// bits. ok is false if a value is none of these.
+// bits. bad is the index of the first value that is none of these, or −1.
 func mmlPack1(x []uint8) (c, m uint8, bad int) {
 	for b, v := range x {
 		switch v {

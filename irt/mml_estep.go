@@ -413,7 +413,6 @@ func (t *mmlTables) flushVec(acc []float64, touched []uint64, out []float64) {
 // scoreGroups is the E-step over the complete rows when the raw score is
 // sufficient: l_q = c_q + θ_q·s + Σ_{x=1} d_j, one posterior per score s.
 func (t *mmlTables) scoreGroups(d *mmlData, out *mmlStats) {
-	Q := t.Q
 	var ll float64
 	for s, W := range d.scoreW {
 		if W == 0 {
@@ -436,7 +435,6 @@ func (t *mmlTables) scoreGroups(d *mmlData, out *mmlStats) {
 			out.nq[q] += math.Exp(t.c[q]+th*fs-m) * scale
 		}
 		ll += W * (m + math.Log(sum))
-		_ = Q
 	}
 	out.ll += ll + t.sumD
 }

@@ -480,7 +480,7 @@ func mmlNormalLogWeights(theta []float64, mean, sd float64, lw []float64) {
 // distribution's first two moments on the nodes to the posterior's,
 // E_π[θ] = Σ n_q θ_q / N and E_π[θ²] = Σ n_q θ_q² / N, found by Newton's
 // method in the natural parameters (η₁, η₂) = (μ/σ², −1/(2σ²)).
-func mmlFitNormal(theta, nq []float64, fixMean bool, mean0, sd0 float64) (mean, sd float64) {
+func mmlFitNormal(theta, nq []float64, fixMean bool, mean0 float64) (mean, sd float64) {
 	var N, m1, m2 float64
 	for q, th := range theta {
 		N += nq[q]

@@ -485,3 +485,29 @@ func (f *mmlFit) fillSE(cov *mat.SymDense, res *Result) {
 		res.LatentVarSE = mmlSqrtVar(cov.At(k, k))
 	}
 }
+
+// fillSkippedSE marks the standard errors of the estimated parameters as
+// not computed (NaN), leaving zeros for parameters that were not estimated.
+func (f *mmlFit) fillSkippedSE(res *Result) {
+	nan := math.NaN()
+	for j := range res.Items {
+		if f.offs[j] < 0 {
+			continue
+		}
+		se := ItemSE{D: nan, B: nan}
+		if f.model != Rasch {
+			se.A = nan
+		}
+		if f.model == ThreePL {
+			se.LogitC, se.C = nan, nan
+		}
+		res.SE[j] = se
+	}
+	res.Cov = nil
+	if f.estMean {
+		res.LatentMeanSE = nan
+	}
+	if f.estSD {
+		res.LatentVarSE = nan
+	}
+}

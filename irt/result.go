@@ -24,7 +24,9 @@ type Result struct {
 	// Cov holds, per item, the covariance matrix of its free parameters in
 	// the slope–intercept metric, row-major, in the order (a, d, logit c)
 	// restricted to the model's free parameters (d only for Rasch); nil for
-	// a fixed item.
+	// a fixed item, and Cov itself is nil when standard errors were not
+	// computed. The blocks come from the inverse of the full information
+	// matrix (all items and latent parameters together).
 	Cov   [][]float64
 	Fixed []bool // item held at given values (anchored calibration)
 
