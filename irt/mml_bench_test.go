@@ -55,6 +55,9 @@ func benchmarkFitMML(b *testing.B, m Model, n, J int, opts MMLOptions) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		if !res.Converged {
+			b.Fatalf("not converged: %v", res.Warnings)
+		}
 		cycles += res.Iterations
 	}
 	b.ReportMetric(float64(cycles)/float64(b.N), "cycles/op")

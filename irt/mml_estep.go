@@ -19,7 +19,7 @@ import (
 //	n_q  = Σ_i w_i p_iq                      (all rows)
 //	m_jq = Σ_{i: x_ij missing} w_i p_iq      (so n_jq = n_q − m_jq)
 //	r_jq = Σ_{i: x_ij = 1} w_i p_iq          (3PL items)
-//	T_j  = Σ_{i: x_ij = 1} w_i E_i[θ]         (2PL items: enough, see mmlMStep)
+//	T_j  = Σ_{i: x_ij = 1} w_i E_i[θ]         (enough for Rasch and 2PL items: see mmlItemObj)
 //
 // and the marginal log-likelihood Σ_i w_i log Σ_q π_q f(x_i | θ_q).
 //
