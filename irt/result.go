@@ -24,7 +24,9 @@ type Result struct {
 	// Cov holds, per item, the covariance matrix of its free parameters in
 	// the slope–intercept metric, row-major, in the order (a, d, logit c)
 	// restricted to the model's free parameters (d only for Rasch); nil for
-	// a fixed item.
+	// a fixed item, and Cov itself is nil when standard errors were not
+	// computed. The blocks come from the inverse of the full information
+	// matrix (all items and latent parameters together).
 	Cov   [][]float64
 	Fixed []bool // item held at given values (anchored calibration)
 
@@ -39,6 +41,21 @@ type Result struct {
 	LatentMean, LatentSD float64    // of the latent distribution (MML)
 	Latent               Quadrature // final latent distribution (MML); empty otherwise
 	Method               string     // "mml", "cml" or "jml"
+
+	// LatentMeanSE and LatentVarSE are the standard errors of the latent
+	// mean and variance where MML estimates them (the variance under the
+	// Rasch model, both with anchors); zero where they are fixed.
+	LatentMeanSE, LatentVarSE float64
+	// PriorUpdate names how MML updated the latent distribution between EM
+	// cycles: "fixed" (N(0, 1)), "sd" (Rasch: sd estimated, mean 0),
+	// "MWU-MEM" (anchored calibration: mean and sd re-estimated every cycle,
+	// Kim 2006), "EH" (empirical histogram) or "MWU-MEM EH".
+	PriorUpdate string
+	// Displacement holds, in an anchored calibration, for each fixed item
+	// b_free − b_fixed: how far its difficulty would move if it alone were
+	// freed under the final posterior (θ metric); NaN for free items. Nil
+	// without anchors.
+	Displacement []float64
 
 	Warnings []error
 }
