@@ -67,6 +67,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newAnalyzeCmd(env),
+		newCalibrateCmd(env),
 		newDemoCmd(env),
 		newDIFCmd(env),
 		newEquateCmd(env),

@@ -21,5 +21,14 @@ func TestMain(m *testing.M) {
 // txtar archive of input files and itemlab invocations with the exit code,
 // stdout and stderr they must give.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	lsat7, err := os.ReadFile("../../testdata/lsat7.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			return os.WriteFile(e.WorkDir+"/lsat7.csv", lsat7, 0o644)
+		},
+	})
 }
