@@ -72,6 +72,7 @@ Exit codes:
 		newDIFCmd(env),
 		newEquateCmd(env),
 		newInitCmd(env),
+		newPretestCmd(env),
 		newProjectCmd(env),
 		newScaleCmd(env),
 		newScoreCmd(env),
