@@ -10,6 +10,7 @@ type Manifest struct {
 	Args     []string          `json:"args"`
 	Options  map[string]string `json:"options"`
 	Seed     *uint64           `json:"seed,omitempty"`
+	Spec     string            `json:"spec,omitempty"` // the exam spec's text, for itemlab run
 	Inputs   []FileRecord      `json:"inputs"`
 	Outputs  []FileRecord      `json:"outputs"`
 	Stages   []StageRecord     `json:"stages,omitempty"`

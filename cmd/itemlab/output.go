@@ -31,6 +31,7 @@ type output struct {
 	seed    *uint64
 	warns   []string
 	stages  []reports.StageRecord
+	spec    string
 }
 
 func newOutput(c *cobra.Command, dir string) (*output, error) {
@@ -161,13 +162,20 @@ func (o *output) manifest() *reports.Manifest {
 		Tool: "itemlab", Version: Version, Command: o.cmd.CommandPath(), Args: o.args,
 		Options: map[string]string{}, Seed: o.seed, Inputs: o.inputs, Warnings: o.warns,
 		Started: o.started.UTC().Format(time.RFC3339), Seconds: time.Since(o.started).Seconds(),
-		GoOS: runtime.GOOS, GoArch: runtime.GOARCH, Stages: o.stages,
+		GoOS: runtime.GOOS, GoArch: runtime.GOARCH, Stages: o.stages, Spec: o.spec,
 	}
 	if m.Warnings == nil {
 		m.Warnings = []string{}
 	}
 	if m.Inputs == nil {
 		m.Inputs = []reports.FileRecord{}
+	}
+	// Inputs that are outputs of this run (a demo's simulated data) are
+	// named by where they end up, not by the temporary folder.
+	for k, in := range m.Inputs {
+		if rel, err := filepath.Rel(o.tmp, in.Path); err == nil && !strings.HasPrefix(rel, "..") {
+			m.Inputs[k].Path = filepath.Join(o.dir, rel)
+		}
 	}
 	o.cmd.Flags().VisitAll(func(f *pflagFlag) {
 		m.Options[f.Name] = f.Value.String()

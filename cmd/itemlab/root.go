@@ -74,6 +74,7 @@ Exit codes:
 		newInitCmd(env),
 		newPretestCmd(env),
 		newProjectCmd(env),
+		newRunCmd(env),
 		newScaleCmd(env),
 		newScoreCmd(env),
 		newSimulateCmd(env),

@@ -32,8 +32,13 @@ type Spec struct {
 	Seed       uint64     `yaml:"seed"`
 	Classical  Classical  `yaml:"classical"`
 	dir        string     // folder of the spec file
+	file       string     // the spec file's path
 	lines      map[string]int
 }
+
+// SpecFile returns the path the spec was read from ("(flags)" for a spec
+// built from command-line flags).
+func (s *Spec) SpecFile() string { return s.file }
 
 // Data are reading options of the responses.
 type Data struct {
@@ -159,6 +164,7 @@ func Read(name string, r io.Reader, dir string) (*Spec, error) {
 		return nil, yamlError(name, err)
 	}
 	s.dir = dir
+	s.file = name
 	s.lines = map[string]int{}
 	collectLines(&root, "", s.lines)
 	if err := s.check(name); err != nil {
