@@ -95,7 +95,7 @@ func (cd *chartData) rawChart(format string) ([]byte, error) {
 		p.Add(fail, pass)
 		leg.add(fmt.Sprintf("fail (raw < %g)", cd.rawCut), fail)
 		leg.add(fmt.Sprintf("pass (raw ≥ %g)", cd.rawCut), pass)
-		cut := newChartVLine(cd.rawCut-0.5)
+		cut := newChartVLine(cd.rawCut - 0.5)
 		p.Add(cut)
 		leg.add(fmt.Sprintf("raw cut %g", cd.rawCut), cut)
 	} else {

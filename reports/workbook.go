@@ -90,7 +90,7 @@ type workbook struct {
 	run    *Run
 	styles map[string]int
 	conds  map[wbCondStyle]int
-	header [3]int // header styles: text (left), number (right), boolean (centre)
+	header [3]int                    // header styles: text (left), number (right), boolean (centre)
 	passes struct{ pass, total int } // pass column of scores.csv as written
 }
 
