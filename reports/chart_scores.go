@@ -88,6 +88,7 @@ func (cd *chartData) rawChart(format string) ([]byte, error) {
 	n := int(hi-lo) + 1
 	p := newChartPlot(fmt.Sprintf("Raw-score distribution (%d candidates)", len(cd.raw)),
 		"operational raw score (items correct)", "candidates")
+	p.Y.Tick.Marker = chartTicks{Integer: true}
 	leg := newChartLegend()
 	if cd.hasRawCut {
 		fail := chartHistogram(cd.raw, lo-0.5, 1, n, func(m float64) bool { return m+0.5 < cd.rawCut }, chartFailFill)
@@ -132,6 +133,7 @@ func (cd *chartData) scaleChart(format string) ([]byte, error) {
 	cut := cd.scaleCut
 	p := newChartPlot(fmt.Sprintf("Scale-score distribution (%d candidates)", len(cd.scale)),
 		fmt.Sprintf("scale score (bins of %g points)", width), "candidates")
+	p.Y.Tick.Marker = chartTicks{Integer: true}
 	leg := newChartLegend()
 	fail := chartHistogram(cd.scale, smin, width, n, func(m float64) bool { return m < cut }, chartFailFill)
 	pass := chartHistogram(cd.scale, smin, width, n, func(m float64) bool { return m >= cut }, chartPassFill)

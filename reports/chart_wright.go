@@ -36,12 +36,14 @@ func (cd *chartData) wrightChart(format string) ([]byte, error) {
 	n := int(math.Round((hi - lo) / width))
 
 	top := newChartPlot("Person–item map", "", "candidates")
+	top.Y.Tick.Marker = chartTicks{Integer: true}
 	ph := chartHistogram(cd.theta, lo, width, n, nil, chartFailFill)
 	top.Add(ph)
 	leg := newChartLegend()
 	leg.add(fmt.Sprintf("candidates' θ (%d)", len(cd.theta)), ph)
 
 	bot := newChartPlot("", "θ and item difficulty b (logits)", "items")
+	bot.Y.Tick.Marker = chartTicks{Integer: true}
 	oh := chartHistogram(opB, lo, width, n, nil, chartBlue)
 	bot.Add(oh)
 	leg.add(fmt.Sprintf("operational b (%d)", len(opB)), oh)

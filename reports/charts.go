@@ -141,6 +141,7 @@ func WriteCharts(dir string, run *Run, format string) ([]ChartFile, error) {
 	}
 	// Worker pool over the jobs; errors are reported in job order.
 	errs := make([]error, len(jobs))
+	skipped := make([]bool, len(jobs)) // nothing to draw: no file, no entry
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(runtime.GOMAXPROCS(0), max(len(jobs), 1)); w++ {
@@ -149,6 +150,10 @@ func WriteCharts(dir string, run *Run, format string) ([]ChartFile, error) {
 			defer wg.Done()
 			for i := range next {
 				b, err := jobs[i].draw(format)
+				if errors.Is(err, errNoChartData) {
+					skipped[i] = true
+					continue
+				}
 				if err == nil {
 					p := filepath.Join(dir, filepath.FromSlash(jobs[i].cf.Path))
 					err = writeFileAtomic(p, func(w *bufio.Writer) error { _, err := w.Write(b); return err })
@@ -169,7 +174,9 @@ func WriteCharts(dir string, run *Run, format string) ([]ChartFile, error) {
 		if errs[i] != nil {
 			return files, errs[i]
 		}
-		files = append(files, j.cf)
+		if !skipped[i] {
+			files = append(files, j.cf)
+		}
 	}
 	if err := writeFileAtomic(filepath.Join(dir, "index.html"), func(w *bufio.Writer) error {
 		return writeChartIndex(w, run, files)
@@ -647,6 +654,7 @@ func chartFont(size float64) font.Font {
 // percentages, NoLabels keeps the ticks but drops their labels.
 type chartTicks struct {
 	Percent, NoLabels bool
+	Integer           bool // counts: steps of at least 1
 }
 
 func (t chartTicks) Ticks(lo, hi float64) []plot.Tick {
@@ -661,6 +669,9 @@ func (t chartTicks) Ticks(lo, hi float64) []plot.Tick {
 			step = m * mag
 			break
 		}
+	}
+	if t.Integer && step < 1 {
+		step = 1
 	}
 	scale, suffix := 1.0, ""
 	if t.Percent {
@@ -678,11 +689,11 @@ func (t chartTicks) Ticks(lo, hi float64) []plot.Tick {
 			label = ""
 		}
 		ts = append(ts, plot.Tick{Value: v, Label: label})
-		if m := v + step/2; m <= hi {
+		if m := v + step/2; m <= hi && !(t.Integer && step == 1) {
 			ts = append(ts, plot.Tick{Value: m})
 		}
 	}
-	if m := math.Ceil(lo/step-1e-9)*step - step/2; m >= lo {
+	if m := math.Ceil(lo/step-1e-9)*step - step/2; m >= lo && !(t.Integer && step == 1) {
 		ts = append(ts, plot.Tick{Value: m})
 	}
 	return ts

@@ -217,9 +217,10 @@ func TestChartTicks(t *testing.T) {
 		{0, 1, true, "0% 20% 40% 60% 80% 100%"},
 		{200, 500, false, "200 250 300 350 400 450 500"},
 		{0, 0.3, false, "0.00 0.05 0.10 0.15 0.20 0.25 0.30"},
+		{0, 2.2, false, "0 1 2"}, // Integer
 	} {
 		var got []string
-		for _, tk := range (chartTicks{Percent: c.pct}).Ticks(c.lo, c.hi) {
+		for _, tk := range (chartTicks{Percent: c.pct, Integer: c.hi == 2.2}).Ticks(c.lo, c.hi) {
 			if tk.Label != "" {
 				got = append(got, tk.Label)
 			}
@@ -258,4 +259,28 @@ func TestChartsDump(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%d charts", len(files))
+}
+
+// A single calibrate --out folder (Rasch, no classical tables) gives the
+// charts its files allow; a projection without usable rows gives none.
+func TestWriteChartsPartialRun(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "params.csv"),
+		"item_id,model,a,b,c,d\nQ1,rasch,1,-0.5,,0.5\nQ2,rasch,,0.7,,\nQ3,rasch,1,1.2,0,-1.2\n")
+	writeTestFile(t, filepath.Join(dir, "persons.csv"),
+		"examinee_id,raw,theta,se\nP1,0,-2.1,1.2\nP2,1,-0.3,1.1\nP3,2,0.6,1.1\nP4,3,2.2,1.3\nP5,2,0.6,1.1\n")
+	writeTestFile(t, filepath.Join(dir, "projection.csv"), "cut_score,raw_cut,pass_rate\n390,2,\n")
+	r, err := ReadRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, files := writeTestCharts(t, r, "png")
+	var got []string
+	for _, f := range files {
+		got = append(got, f.Path)
+	}
+	want := "test_information.png wright_map.png raw_scores.png items/Q1_icc.png items/Q2_icc.png items/Q3_icc.png"
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("charts %s, want %s", g, want)
+	}
 }
