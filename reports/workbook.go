@@ -175,7 +175,6 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 	if err := wb.writeSheet(wb.summarySheet()); err != nil {
 		return err
 	}
-	f.SetActiveSheet(0)
 	if err := f.SetDocProps(&excelize.DocProperties{Title: "itemlab calibration workbook",
 		Creator: "itemlab", Description: "Tables of an itemlab run folder"}); err != nil {
 		return fmt.Errorf("reports: workbook: %w", err)
