@@ -120,7 +120,7 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 	// Summary, which reports the pass count Candidates saw.
 	specs := []*wbSheet{
 		wb.itemsSheet(),
-		wb.tableSheet(SheetOptions, run.Options, []wbCond{{`$C2=TRUE`, wbKey}}),
+		wb.optionsSheet(),
 		wb.pretestSheet(),
 		wb.conversionSheet(),
 		nil, // Candidates
@@ -707,6 +707,19 @@ func (wb *workbook) itemsSheet() *wbSheet {
 	return s
 }
 
+// optionsSheet is options.csv with the key rows in bold.
+func (wb *workbook) optionsSheet() *wbSheet {
+	s := wb.tableSheet(SheetOptions, wb.run.Options, nil)
+	if s == nil {
+		return nil
+	}
+	s.freeze = 1
+	if l := wbColLetter(s.cols, "is_key"); l != "" {
+		s.conds = []wbCond{{fmt.Sprintf(`$%s2=TRUE`, l), wbKey}}
+	}
+	return s
+}
+
 func (wb *workbook) pretestSheet() *wbSheet {
 	s := wb.tableSheet(SheetPretest, wb.run.Pretest, nil)
 	if s == nil {
@@ -827,7 +840,9 @@ func countDataLines(path string) (int, error) {
 
 // writeCandidates streams file (scores.csv or persons.csv) to the sheets
 // Candidates, "Candidates (2)", … (already created; Excel holds 1,048,575
-// data rows a sheet) and counts the pass column for the Summary.
+// data rows a sheet) and counts passing candidates for the Summary: the
+// pass column of scores.csv, or persons.csv's raw scores at or above the
+// raw cut.
 func (wb *workbook) writeCandidates(file string, sheets []string) error {
 	// Column roles and widths from the first 1000 rows.
 	var header []string
@@ -850,12 +865,16 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 		}
 	}
 	cols := newWBColumns(header, sample)
-	passCol := -1
+	passCol, rawCol := -1, -1
 	for i, c := range cols {
 		if c.passFail {
 			passCol = i
 		}
+		if c.name == "raw" {
+			rawCol = i
+		}
 	}
+	rawCut, hasRawCut := runRawCut(wb.run)
 	k := 0
 	st, err := wb.beginStream(sheets[k], cols, 1, nil)
 	if err != nil {
@@ -878,10 +897,19 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 				cells[i] = wbCellValue(rec[i], c)
 			}
 		}
-		if passCol >= 0 && passCol < len(rec) {
+		switch {
+		case passCol >= 0 && passCol < len(rec):
 			wb.passes.total++
 			if v := strings.ToLower(rec[passCol]); v == "true" || v == "1" || v == "pass" {
 				wb.passes.pass++
+			}
+		case passCol < 0 && hasRawCut && rawCol >= 0 && rawCol < len(rec):
+			// persons.csv: passing is a raw score at or above the raw cut.
+			if x, ok := parseRunFloat(rec[rawCol]); ok {
+				wb.passes.total++
+				if x >= rawCut {
+					wb.passes.pass++
+				}
 			}
 		}
 		return st.add(cells)

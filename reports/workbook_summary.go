@@ -145,7 +145,7 @@ func (wb *workbook) summarySheet() *wbSheet {
 			s.seen["Exam\x00items_by_status"] = true
 		}
 	} else if wb.passes.total > 0 {
-		s.add("Exam", "candidates", wb.passes.total, "rows of "+FileScores)
+		s.add("Exam", "candidates", wb.passes.total, "")
 	}
 
 	if r.Summary != nil {
@@ -276,8 +276,11 @@ func (wb *workbook) observedPassRate() (float64, string, bool) {
 		}
 	}
 	if wb.passes.total > 0 {
-		return float64(wb.passes.pass) / float64(wb.passes.total),
-			fmt.Sprintf("%d of %d candidates in %s pass", wb.passes.pass, wb.passes.total, FileScores), true
+		src := fmt.Sprintf("%d of %d candidates in %s pass", wb.passes.pass, wb.passes.total, FileScores)
+		if !wb.run.Has(FileScores) {
+			src = fmt.Sprintf("%d of %d candidates in %s at or above the raw cut", wb.passes.pass, wb.passes.total, FilePersons)
+		}
+		return float64(wb.passes.pass) / float64(wb.passes.total), src, true
 	}
 	return 0, "", false
 }

@@ -346,6 +346,7 @@ func TestWorkbookConditionalFormats(t *testing.T) {
 		{SheetItems, []string{`LEN($L2)>0`}},
 		{SheetConversion, []string{`$A2=10`}}, // scale.json raw_cut
 		{SheetProjection, []string{`$A2=390`}},
+		{SheetOptions, []string{`$C2=TRUE`}},
 	} {
 		cfs, err := f.GetConditionalFormats(c.sheet)
 		if err != nil {
@@ -372,7 +373,7 @@ func TestWorkbookConditionalFormats(t *testing.T) {
 // A single command's --out folder (flat, few files) gives the sheets it can.
 func TestWorkbookPartialRun(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"calibrate/params.csv", "calibrate/persons.csv", "calibrate/fit.json"} {
+	for _, f := range []string{"calibrate/params.csv", "calibrate/persons.csv", "calibrate/fit.json", "scale/scale.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", "run", f))
 		if err != nil {
 			t.Fatal(err)
@@ -392,6 +393,17 @@ func TestWorkbookPartialRun(t *testing.T) {
 	rows, _ := f.GetRows(SheetCandidates)
 	if got := strings.Join(rows[0], ","); got != "examinee_id,raw,theta,se" {
 		t.Errorf("Candidates header = %s, want persons.csv's", got)
+	}
+	// Observed pass rate: persons' raw scores at or above scale.json's raw_cut.
+	pass := 0
+	for _, r := range rows[1:] {
+		if raw, _ := strconv.Atoi(r[1]); raw >= 10 {
+			pass++
+		}
+	}
+	sr := wbFind(t, f, SheetSummary, "name", "observed pass rate")
+	if got, want := wbNumber(t, f, SheetSummary, "C"+strconv.Itoa(sr)), float64(pass)/float64(len(rows)-1); got != want {
+		t.Errorf("observed pass rate = %v, want %v", got, want)
 	}
 	// An empty folder still gives a workbook with a Summary.
 	r, err = ReadRun(t.TempDir())
