@@ -2,14 +2,15 @@ package reports
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -457,7 +458,9 @@ func TestWorkbookLibreOffice(t *testing.T) {
 	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(lo, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, lo, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
 		"--convert-to", "pdf", "--outdir", dir, xlsx)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -506,5 +509,3 @@ func TestWriteDemoRun(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
-var _ = fmt.Sprint
