@@ -1,0 +1,932 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names of the calibration workbook, in workbook order.
+const (
+	SheetSummary    = "Summary"
+	SheetItems      = "Items"
+	SheetOptions    = "Options"
+	SheetPretest    = "Pretest"
+	SheetConversion = "Conversion"
+	SheetCandidates = "Candidates"
+	SheetDomains    = "Domains"
+	SheetDIF        = "DIF"
+	SheetEquating   = "Equating"
+	SheetProjection = "Projection"
+)
+
+// Number formats of workbook columns.
+const (
+	wbFmtStat    = "0.000"
+	wbFmtCount   = "#,##0"
+	wbFmtScore   = "0"
+	wbFmtPercent = "0.0%"
+)
+
+// excelMaxRows is the row limit of an Excel worksheet; a longer Candidates
+// table continues on "Candidates (2)" and so on.
+const excelMaxRows = 1048576
+
+// candidateSheetRows is the row limit of a Candidates sheet (a variable so
+// that tests can exercise the overflow).
+var candidateSheetRows = excelMaxRows
+
+// Fills of the conditional formats (Excel's stock "light red fill with dark
+// red text" and its amber and green siblings).
+var (
+	wbRed   = wbCondStyle{fill: "FFC7CE", font: "9C0006"}
+	wbAmber = wbCondStyle{fill: "FFEB9C", font: "9C5700"}
+	wbGreen = wbCondStyle{fill: "C6EFCE", font: "006100"}
+	wbCut   = wbCondStyle{fill: "BDD7EE", font: "1F3864", bold: true}
+	wbKey   = wbCondStyle{bold: true}
+)
+
+type wbCondStyle struct {
+	fill, font string
+	bold       bool
+}
+
+// wbCond is a conditional format over a sheet's data rows: formula is
+// relative to the first data row (row 2), e.g. `$C2="reject"`.
+type wbCond struct {
+	formula string
+	style   wbCondStyle
+}
+
+// wbColumn is how one column's cells are written.
+type wbColumn struct {
+	name     string
+	text     bool   // never parse numbers: ids, codes, free text
+	passFail bool   // true/false written as "pass"/"fail"
+	format   string // number format of numeric cells
+	center   bool   // booleans and pass/fail: centred
+	width    float64
+}
+
+// wbSheet is one sheet: a header, its columns and a stream of rows.
+type wbSheet struct {
+	name   string
+	cols   []*wbColumn
+	rows   func(emit func([]any) error) error
+	conds  []wbCond
+	freeze int // columns frozen besides the header row
+}
+
+type workbook struct {
+	f      *excelize.File
+	run    *Run
+	styles map[string]int
+	conds  map[wbCondStyle]int
+	header [3]int                    // header styles: text (left), number (right), boolean (centre)
+	passes struct{ pass, total int } // pass column of scores.csv as written
+}
+
+// WriteWorkbook writes the calibration workbook of run as XLSX to w: the
+// sheets Summary, Items, Options, Pretest, Conversion, Candidates, Domains,
+// DIF, Equating and Projection, each present when the run has its files.
+// Every sheet has a frozen, filterable header and is an Excel table of the
+// sheet's name, so formulas can say =AVERAGE(Items[p]). Numbers are stored
+// as numbers with formats by column, text as text (a cell that reads "=1+1"
+// stays text, never a formula). Candidates is written with excelize's
+// stream writer: a million rows take seconds and little memory.
+func WriteWorkbook(w io.Writer, run *Run) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	wb := &workbook{f: f, run: run, styles: map[string]int{}, conds: map[wbCondStyle]int{}}
+	for i, align := range []string{"left", "right", "center"} {
+		id, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F3864"},
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Border:    []excelize.Border{{Type: "bottom", Color: "1F3864", Style: 1}},
+			Alignment: &excelize.Alignment{Horizontal: align, Vertical: "center"}})
+		if err != nil {
+			return fmt.Errorf("reports: workbook: %w", err)
+		}
+		wb.header[i] = id
+	}
+	// Sheets are created in workbook order, then filled: Candidates before
+	// Summary, which reports the pass count Candidates saw.
+	specs := []*wbSheet{
+		wb.itemsSheet(),
+		wb.optionsSheet(),
+		wb.pretestSheet(),
+		wb.conversionSheet(),
+		nil, // Candidates
+		wb.tableSheet(SheetDomains, run.Domains, nil),
+		wb.difSheet(),
+		wb.tableSheet(SheetEquating, run.Equating, nil),
+		wb.projectionSheet(),
+	}
+	if err := f.SetSheetName("Sheet1", SheetSummary); err != nil {
+		return fmt.Errorf("reports: workbook: %w", err)
+	}
+	candFile := FileScores
+	if !run.Has(candFile) {
+		candFile = FilePersons
+	}
+	var candSheets []string
+	if run.Has(candFile) {
+		n, err := countDataLines(run.Path(candFile))
+		if err != nil {
+			return fmt.Errorf("reports: %w", err)
+		}
+		candSheets = append(candSheets, SheetCandidates)
+		for k := 2; (k-1)*(candidateSheetRows-1) < n; k++ {
+			candSheets = append(candSheets, fmt.Sprintf("%s (%d)", SheetCandidates, k))
+		}
+	}
+	for i, s := range specs {
+		var names []string
+		if i == 4 {
+			names = candSheets
+		} else if s != nil {
+			names = []string{s.name}
+		}
+		for _, n := range names {
+			if _, err := f.NewSheet(n); err != nil {
+				return fmt.Errorf("reports: workbook: %w", err)
+			}
+		}
+	}
+	if len(candSheets) > 0 {
+		if err := wb.writeCandidates(candFile, candSheets); err != nil {
+			return err
+		}
+	}
+	for _, s := range specs {
+		if s != nil {
+			if err := wb.writeSheet(s); err != nil {
+				return err
+			}
+		}
+	}
+	if err := wb.writeSheet(wb.summarySheet()); err != nil {
+		return err
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{Title: "itemlab calibration workbook",
+		Creator: "itemlab", Description: "Tables of an itemlab run folder"}); err != nil {
+		return fmt.Errorf("reports: workbook: %w", err)
+	}
+	if _, err := f.WriteTo(w); err != nil {
+		return fmt.Errorf("reports: writing workbook: %w", err)
+	}
+	return nil
+}
+
+// numStyle returns the cell style of a number format.
+func (wb *workbook) numStyle(format string) (int, error) {
+	if id, ok := wb.styles[format]; ok {
+		return id, nil
+	}
+	fm := format
+	id, err := wb.f.NewStyle(&excelize.Style{CustomNumFmt: &fm})
+	if err != nil {
+		return 0, fmt.Errorf("reports: workbook: %w", err)
+	}
+	wb.styles[format] = id
+	return id, nil
+}
+
+// centerStyle is the General format centred, for boolean columns.
+func (wb *workbook) centerStyle() (int, error) {
+	if id, ok := wb.styles["center"]; ok {
+		return id, nil
+	}
+	id, err := wb.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center"}})
+	if err != nil {
+		return 0, fmt.Errorf("reports: workbook: %w", err)
+	}
+	wb.styles["center"] = id
+	return id, nil
+}
+
+func (wb *workbook) condStyle(s wbCondStyle) (int, error) {
+	if id, ok := wb.conds[s]; ok {
+		return id, nil
+	}
+	st := &excelize.Style{}
+	if s.fill != "" {
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{s.fill}}
+	}
+	if s.font != "" || s.bold {
+		st.Font = &excelize.Font{Color: s.font, Bold: s.bold}
+	}
+	id, err := wb.f.NewConditionalStyle(st)
+	if err != nil {
+		return 0, fmt.Errorf("reports: workbook: %w", err)
+	}
+	wb.conds[s] = id
+	return id, nil
+}
+
+// wbStream is a sheet being written by excelize's stream writer.
+type wbStream struct {
+	wb    *workbook
+	name  string
+	cols  []*wbColumn
+	conds []wbCond
+	sw    *excelize.StreamWriter
+	row   int // last row written
+}
+
+// writeSheet streams s to its sheet (already created).
+func (wb *workbook) writeSheet(s *wbSheet) error {
+	st, err := wb.beginStream(s.name, s.cols, s.freeze, s.conds)
+	if err != nil {
+		return err
+	}
+	if err := s.rows(st.add); err != nil {
+		return fmt.Errorf("reports: workbook sheet %s: %w", s.name, err)
+	}
+	return st.finish()
+}
+
+// beginStream sets up the sheet name: print layout, frozen header (and
+// freeze columns), column widths and number formats, and the header row.
+func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds []wbCond) (*wbStream, error) {
+	f := wb.f
+	fail := func(err error) (*wbStream, error) {
+		return nil, fmt.Errorf("reports: workbook sheet %s: %w", name, err)
+	}
+	fit, one, zero := true, 1, 0
+	landscape := "landscape"
+	if err := f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return fail(err)
+	}
+	var width float64
+	for _, c := range cols {
+		width += c.width
+	}
+	paper := 9 // A4
+	if width > 180 {
+		paper = 8 // A3
+	}
+	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &paper,
+		FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		return fail(err)
+	}
+	sw, err := f.NewStreamWriter(name)
+	if err != nil {
+		return fail(err)
+	}
+	top, pane := "A2", "bottomLeft"
+	if freeze > 0 {
+		top, _ = excelize.CoordinatesToCellName(freeze+1, 2)
+		pane = "bottomRight"
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: freeze, YSplit: 1, TopLeftCell: top,
+		ActivePane: pane, Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: pane}}}); err != nil {
+		return fail(err)
+	}
+	for i, c := range cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return fail(err)
+		}
+		if c.center {
+			id, err := wb.centerStyle()
+			if err != nil {
+				return nil, err
+			}
+			if err := sw.SetColStyle(i+1, i+1, id); err != nil {
+				return fail(err)
+			}
+		} else if c.format != "" && !c.text {
+			id, err := wb.numStyle(c.format)
+			if err != nil {
+				return nil, err
+			}
+			if err := sw.SetColStyle(i+1, i+1, id); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	head := make([]any, len(cols))
+	for i, c := range cols {
+		st := wb.header[0]
+		switch {
+		case c.center:
+			st = wb.header[2]
+		case !c.text && c.format != "":
+			st = wb.header[1]
+		}
+		head[i] = excelize.Cell{StyleID: st, Value: c.name}
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 18}); err != nil {
+		return fail(err)
+	}
+	return &wbStream{wb: wb, name: name, cols: cols, conds: conds, sw: sw, row: 1}, nil
+}
+
+// add writes the next data row.
+func (s *wbStream) add(cells []any) error {
+	if s.row >= excelMaxRows {
+		return fmt.Errorf("more than %d rows", excelMaxRows-1)
+	}
+	s.row++
+	return s.sw.SetRow("A"+strconv.Itoa(s.row), cells)
+}
+
+// finish adds the table, conditional formats and print titles and flushes
+// the sheet.
+func (s *wbStream) finish() error {
+	f := s.wb.f
+	fail := func(err error) error { return fmt.Errorf("reports: workbook sheet %s: %w", s.name, err) }
+	lastCell, _ := excelize.CoordinatesToCellName(len(s.cols), max(s.row, 2))
+	if err := s.sw.AddTable(&excelize.Table{Range: "A1:" + lastCell, Name: wbTableName(s.name),
+		StyleName: "TableStyleLight9"}); err != nil {
+		return fail(err)
+	}
+	for _, c := range s.conds {
+		id, err := s.wb.condStyle(c.style)
+		if err != nil {
+			return err
+		}
+		if err := f.SetConditionalFormat(s.name, "A2:"+lastCell, []excelize.ConditionalFormatOptions{
+			{Type: "formula", Criteria: c.formula, Format: &id}}); err != nil {
+			return fail(err)
+		}
+	}
+	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles",
+		RefersTo: "'" + s.name + "'!$1:$1", Scope: s.name}); err != nil {
+		return fail(err)
+	}
+	if err := s.sw.Flush(); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// wbTableName makes a sheet name a valid Excel table name.
+func wbTableName(sheet string) string {
+	var b strings.Builder
+	for _, r := range sheet {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_':
+			b.WriteRune(r)
+		case r == ' ':
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// Column roles by name.
+var (
+	wbTextColumns = map[string]bool{"item_id": true, "examinee_id": true, "id": true, "domain": true,
+		"status": true, "model": true, "option": true, "decision": true, "reasons": true, "notes": true,
+		"flags": true, "favours": true, "ets_category": true, "group": true, "form": true, "key": true,
+		"method": true, "section": true, "name": true, "detail": true, "writer": true, "flaw": true,
+		"true_key": true, "options": true, "content_code": true}
+	wbCountColumns = map[string]bool{"n": true, "items": true, "candidates": true, "count": true,
+		"iterations": true, "df": true, "position": true, "raw_cut": true, "anchors": true}
+	wbScoreColumns = map[string]bool{"scale_score": true, "cut_score": true, "cut": true, "min": true,
+		"max": true, "scale_cut": true}
+)
+
+// newWBColumns decides each column's role from its name and a sample of
+// its cells, and a width that fits the header and the sample.
+func newWBColumns(header []string, sample [][]string) []*wbColumn {
+	cols := make([]*wbColumn, len(header))
+	seen := map[string]int{}
+	for i, h := range header {
+		name := h
+		if name == "" {
+			name = "column_" + strconv.Itoa(i+1)
+		}
+		if k := seen[strings.ToLower(name)]; k > 0 { // table headers must be unique
+			name = name + "_" + strconv.Itoa(k+1)
+		}
+		seen[strings.ToLower(h)]++
+		c := &wbColumn{name: name}
+		lh := strings.ToLower(h)
+		c.text = wbTextColumns[lh] || strings.HasSuffix(lh, "_id")
+		c.passFail = lh == "pass"
+		allInt, anyNum, anyCell, allBool := true, false, false, true
+		for _, r := range sample {
+			if i >= len(r) || r[i] == "" {
+				continue
+			}
+			anyCell = true
+			if v := strings.ToLower(r[i]); v != "true" && v != "false" {
+				allBool = false
+			}
+			if x, isInt, ok := wbParseNumber(r[i]); ok {
+				anyNum = true
+				allInt = allInt && isInt && math.Abs(x) < 1e15
+			}
+		}
+		c.center = !c.text && (c.passFail || (anyCell && allBool))
+		switch {
+		case c.passFail || (anyCell && !anyNum):
+			// Booleans and text keep the General format (a number
+			// format would show TRUE as 1.000 in LibreOffice).
+		case wbIsRateName(lh):
+			c.format = wbFmtPercent
+		case wbScoreColumns[lh]:
+			c.format = wbFmtScore
+		case wbCountColumns[lh] || strings.HasPrefix(lh, "n_") || strings.HasSuffix(lh, "_n") ||
+			strings.HasSuffix(lh, "_df"):
+			c.format = wbFmtCount
+		case anyNum && allInt:
+			c.format = wbFmtScore
+		default:
+			c.format = wbFmtStat
+		}
+		w := float64(utf8.RuneCountInString(name)) + 4 // room for the filter button
+		for _, r := range sample {
+			if i < len(r) {
+				w = math.Max(w, float64(wbDisplayLen(r[i], c))+2)
+			}
+		}
+		c.width = math.Min(math.Max(w, 8), 60)
+		cols[i] = c
+	}
+	return cols
+}
+
+// wbIsRateName reports whether a column holds a rate or proportion shown as
+// a percentage: a name with the word rate, share, prop, pct or percent
+// (pass_rate, cum_share, prop_correct), weight, or q1…q9 (the proportions
+// choosing an option in each score group).
+func wbIsRateName(lh string) bool {
+	if lh == "weight" || (len(lh) == 2 && lh[0] == 'q' && lh[1] >= '1' && lh[1] <= '9') {
+		return true
+	}
+	for _, w := range strings.FieldsFunc(lh, func(r rune) bool { return r == '_' || r == ' ' || r == '.' || r == '-' }) {
+		switch w {
+		case "rate", "share", "prop", "pct", "percent", "proportion":
+			return true
+		}
+	}
+	return false
+}
+
+// wbDisplayLen is the number of characters cell s shows in column c.
+func wbDisplayLen(s string, c *wbColumn) int {
+	if !c.text {
+		if x, _, ok := wbParseNumber(s); ok {
+			switch c.format {
+			case wbFmtPercent:
+				return len(strconv.FormatFloat(100*x, 'f', 1, 64)) + 1
+			case wbFmtStat:
+				return len(strconv.FormatFloat(x, 'f', 3, 64))
+			case wbFmtCount:
+				n := len(strconv.FormatFloat(math.Abs(x), 'f', 0, 64))
+				if x < 0 {
+					n++
+				}
+				return n + (n-1)/3
+			default:
+				return len(strconv.FormatFloat(x, 'f', 0, 64))
+			}
+		}
+		if c.passFail {
+			return 4
+		}
+	}
+	return utf8.RuneCountInString(s)
+}
+
+// wbParseNumber parses a CSV cell as a number when it is written as one:
+// an optional minus sign, digits, an optional fraction and exponent. Text
+// such as "-x", "+1", "=1+1", "0x1F", "NaN" or "Inf" is not a number, nor an
+// integer with a leading zero ("007" is a code).
+func wbParseNumber(s string) (x float64, isInt bool, ok bool) {
+	if s == "" || len(s) > 40 {
+		return 0, false, false
+	}
+	i := 0
+	if s[0] == '-' {
+		i++
+	}
+	start := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	digits := i - start
+	if digits == 0 {
+		return 0, false, false
+	}
+	isInt = true
+	if i < len(s) && s[i] == '.' {
+		isInt = false
+		i++
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return 0, false, false
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		isInt = false
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		j := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == j {
+			return 0, false, false
+		}
+	}
+	if i != len(s) {
+		return 0, false, false
+	}
+	if isInt && digits > 1 && s[start] == '0' {
+		return 0, false, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return 0, false, false
+	}
+	return v, isInt, true
+}
+
+// wbCellValue converts a CSV cell for column c: a number as int64 or
+// float64, true/false as a boolean (or "pass"/"fail" in a pass column),
+// an empty cell as nil (blank) and anything else as text.
+func wbCellValue(s string, c *wbColumn) any {
+	if s == "" {
+		return nil
+	}
+	if c.text {
+		return s
+	}
+	if x, isInt, ok := wbParseNumber(s); ok {
+		if isInt && math.Abs(x) < 1e15 {
+			return int64(x)
+		}
+		return x
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		if c.passFail {
+			return "pass"
+		}
+		return true
+	case "false":
+		if c.passFail {
+			return "fail"
+		}
+		return false
+	}
+	return s
+}
+
+// wbRows streams t's rows converted for cols.
+func wbRows(t *Table, cols []*wbColumn) func(emit func([]any) error) error {
+	return func(emit func([]any) error) error {
+		cells := make([]any, len(cols))
+		for _, r := range t.Rows {
+			for i, c := range cols {
+				cells[i] = nil
+				if i < len(r) {
+					cells[i] = wbCellValue(r[i], c)
+				}
+			}
+			if err := emit(cells); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// tableSheet is a sheet of t as it is, or nil when the run lacks t.
+func (wb *workbook) tableSheet(name string, t *Table, conds []wbCond) *wbSheet {
+	if t == nil {
+		return nil
+	}
+	cols := newWBColumns(t.Header, t.Rows)
+	return &wbSheet{name: name, cols: cols, rows: wbRows(t, cols), conds: conds}
+}
+
+// wbColLetter returns the column letter of the column name in cols.
+func wbColLetter(cols []*wbColumn, name string) string {
+	for i, c := range cols {
+		if c.name == name {
+			l, _ := excelize.ColumnNumberToName(i + 1)
+			return l
+		}
+	}
+	return ""
+}
+
+// itemsSheet joins item_stats.csv and params.csv by item_id: the classical
+// columns, then the IRT columns (a params column whose name item_stats
+// already uses is prefixed "irt_"). Items only in params.csv come last.
+func (wb *workbook) itemsSheet() *wbSheet {
+	st, pa := wb.run.ItemStats, wb.run.Params
+	if st == nil && pa == nil {
+		return nil
+	}
+	if st == nil {
+		s := wb.tableSheet(SheetItems, pa, nil)
+		s.freeze = 1
+		return s
+	}
+	joined := &Table{Header: append([]string(nil), st.Header...)}
+	idCol := tableCol(st, "item_id")
+	var pcols []int
+	if pa != nil && tableCol(pa, "item_id") >= 0 {
+		have := map[string]bool{}
+		for _, h := range st.Header {
+			have[h] = true
+		}
+		for i, h := range pa.Header {
+			if h == "item_id" {
+				continue
+			}
+			pcols = append(pcols, i)
+			if have[h] {
+				h = "irt_" + h
+			}
+			joined.Header = append(joined.Header, h)
+		}
+	}
+	byID := map[string][]string{}
+	var paOrder []string
+	if len(pcols) > 0 {
+		k := tableCol(pa, "item_id")
+		for _, r := range pa.Rows {
+			if k < len(r) {
+				byID[r[k]] = r
+				paOrder = append(paOrder, r[k])
+			}
+		}
+	}
+	used := map[string]bool{}
+	addRow := func(base []string, p []string) {
+		row := make([]string, len(joined.Header))
+		copy(row, base)
+		for n, i := range pcols {
+			if p != nil && i < len(p) {
+				row[len(st.Header)+n] = p[i]
+			}
+		}
+		joined.Rows = append(joined.Rows, row)
+	}
+	for _, r := range st.Rows {
+		id := ""
+		if idCol >= 0 && idCol < len(r) {
+			id = r[idCol]
+		}
+		used[id] = true
+		addRow(r, byID[id])
+	}
+	for _, id := range paOrder {
+		if !used[id] {
+			base := make([]string, len(st.Header))
+			if idCol >= 0 {
+				base[idCol] = id
+			}
+			addRow(base, byID[id])
+		}
+	}
+	s := wb.tableSheet(SheetItems, joined, nil)
+	s.freeze = 1
+	if l := wbColLetter(s.cols, "flags"); l != "" {
+		s.conds = append(s.conds, wbCond{fmt.Sprintf(`LEN($%s2)>0`, l), wbAmber})
+	}
+	return s
+}
+
+// optionsSheet is options.csv with the key rows in bold.
+func (wb *workbook) optionsSheet() *wbSheet {
+	s := wb.tableSheet(SheetOptions, wb.run.Options, nil)
+	if s == nil {
+		return nil
+	}
+	s.freeze = 1
+	if l := wbColLetter(s.cols, "is_key"); l != "" {
+		s.conds = []wbCond{{fmt.Sprintf(`$%s2=TRUE`, l), wbKey}}
+	}
+	return s
+}
+
+func (wb *workbook) pretestSheet() *wbSheet {
+	s := wb.tableSheet(SheetPretest, wb.run.Pretest, nil)
+	if s == nil {
+		return nil
+	}
+	s.freeze = 1
+	if l := wbColLetter(s.cols, "decision"); l != "" {
+		s.conds = []wbCond{
+			{fmt.Sprintf(`$%s2="reject"`, l), wbRed},
+			{fmt.Sprintf(`$%s2="revise"`, l), wbAmber},
+			{fmt.Sprintf(`$%s2="promote"`, l), wbGreen},
+		}
+	}
+	return s
+}
+
+func (wb *workbook) difSheet() *wbSheet {
+	s := wb.tableSheet(SheetDIF, wb.run.DIF, nil)
+	if s == nil {
+		return nil
+	}
+	s.freeze = 1
+	if l := wbColLetter(s.cols, "ets_category"); l != "" {
+		s.conds = []wbCond{
+			{fmt.Sprintf(`$%s2="C"`, l), wbRed},
+			{fmt.Sprintf(`$%s2="B"`, l), wbAmber},
+		}
+	}
+	return s
+}
+
+// conversionSheet marks the row of the raw cut: scale.json's raw_cut, else
+// the first row whose pass column is true.
+func (wb *workbook) conversionSheet() *wbSheet {
+	t := wb.run.Conversion
+	s := wb.tableSheet(SheetConversion, t, nil)
+	if s == nil {
+		return nil
+	}
+	if raw, ok := runRawCut(wb.run); ok {
+		if l := wbColLetter(s.cols, "raw"); l != "" {
+			s.conds = []wbCond{{fmt.Sprintf(`$%s2=%s`, l, strconv.FormatFloat(raw, 'f', -1, 64)), wbCut}}
+		}
+	}
+	return s
+}
+
+// projectionSheet marks the row of the scale's cut score (390 by default).
+func (wb *workbook) projectionSheet() *wbSheet {
+	s := wb.tableSheet(SheetProjection, wb.run.Projection, nil)
+	if s == nil {
+		return nil
+	}
+	if l := wbColLetter(s.cols, "cut_score"); l != "" {
+		s.conds = []wbCond{{fmt.Sprintf(`$%s2=%s`, l, strconv.FormatFloat(runScaleCut(wb.run), 'f', -1, 64)), wbCut}}
+	}
+	return s
+}
+
+// runRawCut is the raw cut of the run's form: scale.json's raw_cut, else the
+// smallest raw score that passes in conversion.csv.
+func runRawCut(r *Run) (float64, bool) {
+	if x, ok := r.Scale.Number("raw_cut"); ok {
+		return x, true
+	}
+	t := r.Conversion
+	for i := range rowsOf(t) {
+		if strings.EqualFold(tableCell(t, i, "pass"), "true") {
+			return tableFloat(t, i, "raw")
+		}
+	}
+	return 0, false
+}
+
+// runScaleCut is the scale's passing score: scale.json's cut, else 390.
+func runScaleCut(r *Run) float64 {
+	if x, ok := r.Scale.Number("cut"); ok {
+		return x
+	}
+	return 390
+}
+
+func rowsOf(t *Table) []struct{} {
+	if t == nil {
+		return nil
+	}
+	return make([]struct{}, len(t.Rows))
+}
+
+// countDataLines counts the lines after the header of a CSV file (an
+// upper bound on its rows when quoted cells hold line breaks).
+func countDataLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	buf := make([]byte, 1<<20)
+	n, last := 0, byte('\n')
+	for {
+		k, err := f.Read(buf)
+		if k > 0 {
+			n += bytes.Count(buf[:k], []byte{'\n'})
+			last = buf[k-1]
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
+	if last != '\n' {
+		n++
+	}
+	return max(n-1, 0), nil
+}
+
+// writeCandidates streams file (scores.csv or persons.csv) to the sheets
+// Candidates, "Candidates (2)", … (already created; Excel holds 1,048,575
+// data rows a sheet) and counts passing candidates for the Summary: the
+// pass column of scores.csv, or persons.csv's raw scores at or above the
+// raw cut.
+func (wb *workbook) writeCandidates(file string, sheets []string) error {
+	// Column roles and widths from the first 1000 rows.
+	var header []string
+	var sample [][]string
+	errEnough := errors.New("enough")
+	err := wb.run.EachRow(file, func(h, rec []string) error {
+		header = h
+		if len(sample) >= 1000 {
+			return errEnough
+		}
+		sample = append(sample, append([]string(nil), rec...))
+		return nil
+	})
+	if err != nil && !errors.Is(err, errEnough) {
+		return err
+	}
+	if header == nil {
+		if header, err = wb.run.Header(file); err != nil {
+			return err
+		}
+	}
+	cols := newWBColumns(header, sample)
+	passCol, rawCol := -1, -1
+	for i, c := range cols {
+		if c.passFail {
+			passCol = i
+		}
+		if c.name == "raw" {
+			rawCol = i
+		}
+	}
+	rawCut, hasRawCut := runRawCut(wb.run)
+	k := 0
+	st, err := wb.beginStream(sheets[k], cols, 1, nil)
+	if err != nil {
+		return err
+	}
+	cells := make([]any, len(cols))
+	err = wb.run.EachRow(file, func(_, rec []string) error {
+		if st.row >= candidateSheetRows && k+1 < len(sheets) {
+			if err := st.finish(); err != nil {
+				return err
+			}
+			k++
+			if st, err = wb.beginStream(sheets[k], cols, 1, nil); err != nil {
+				return err
+			}
+		}
+		for i, c := range cols {
+			cells[i] = nil
+			if i < len(rec) {
+				cells[i] = wbCellValue(rec[i], c)
+			}
+		}
+		switch {
+		case passCol >= 0 && passCol < len(rec):
+			wb.passes.total++
+			if v := strings.ToLower(rec[passCol]); v == "true" || v == "1" || v == "pass" {
+				wb.passes.pass++
+			}
+		case passCol < 0 && hasRawCut && rawCol >= 0 && rawCol < len(rec):
+			// persons.csv: passing is a raw score at or above the raw cut.
+			if x, ok := parseRunFloat(rec[rawCol]); ok {
+				wb.passes.total++
+				if x >= rawCut {
+					wb.passes.pass++
+				}
+			}
+		}
+		return st.add(cells)
+	})
+	if err != nil {
+		return fmt.Errorf("reports: workbook sheet %s: %w", st.name, err)
+	}
+	if err := st.finish(); err != nil {
+		return err
+	}
+	for k++; k < len(sheets); k++ { // fewer rows than lines: finish empty sheets
+		if st, err = wb.beginStream(sheets[k], cols, 1, nil); err != nil {
+			return err
+		}
+		if err := st.finish(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
