@@ -125,6 +125,7 @@ func ScoreDistributionTable(c *analysis.Classical) *Table {
 // ClassicalSummary is summary.json of the classical analysis. Undefined
 // statistics are null.
 type ClassicalSummary struct {
+	Exam              string              `json:"exam,omitempty"`
 	Candidates        int                 `json:"candidates"`
 	Items             ItemCounts          `json:"items"`
 	RawScore          RawScoreSummary     `json:"raw_score"`

@@ -40,7 +40,7 @@ type FormCut struct {
 	Items      int      `json:"items"`
 	Method     string   `json:"method"`
 	RawCut     int      `json:"raw_cut"`
-	RawCutPct  float64  `json:"raw_cut_percent"`
+	RawCutPct  float64  `json:"raw_cut_share"` // raw cut as a share of the maximum score
 	PassRate   *float64 `json:"observed_pass_rate,omitempty"`
 	Candidates int      `json:"candidates,omitempty"`
 }
@@ -51,7 +51,7 @@ type FormCut struct {
 func NewScaleFile(s *analysis.Scale, c *analysis.Conversion) *ScaleFile {
 	J := len(c.Rows) - 1
 	f := &ScaleFile{Scale: *s, Definition: "score = round(slope·(θ − theta_cut) + cut), clipped to [min, max]; pass when score ≥ cut",
-		Form: FormCut{Items: J, Method: c.Method.String(), RawCut: c.RawCut, RawCutPct: 100 * float64(c.RawCut) / float64(J)}}
+		Form: FormCut{Items: J, Method: c.Method.String(), RawCut: c.RawCut, RawCutPct: float64(c.RawCut) / float64(J)}}
 	n, pass := 0, 0
 	for _, r := range c.Rows {
 		n += r.Count

@@ -90,6 +90,8 @@ func (s *wbSummary) addJSON(section string, o JSONObject, prefix string) {
 				switch e := e.(type) {
 				case JSONObject, []any:
 					parts = nil
+				case float64:
+					parts = append(parts, strconv.FormatFloat(e, 'g', 4, 64))
 				default:
 					parts = append(parts, fmt.Sprint(e))
 				}
@@ -111,6 +113,11 @@ func (s *wbSummary) addJSON(section string, o JSONObject, prefix string) {
 // addNumber lists key of o under section as name, when present.
 func (s *wbSummary) addNumber(section, name string, o JSONObject, key, detail string) {
 	if v := o.Get(key); v != nil {
+		if obj, ok := v.(JSONObject); ok {
+			s.addJSON(section, obj, name+".")
+			s.seen[section+"\x00"+key] = true
+			return
+		}
 		s.add(section, name, v, detail)
 		s.seen[section+"\x00"+key] = true
 	}

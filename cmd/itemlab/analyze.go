@@ -84,7 +84,7 @@ summary.json and manifest.json.`,
 			if err != nil {
 				return err
 			}
-			cl, err := stageAnalyze(out, "", d, opts)
+			cl, err := stageAnalyze(out, "", d, opts, "")
 			if err != nil {
 				return err
 			}
@@ -103,7 +103,7 @@ summary.json and manifest.json.`,
 
 // stageAnalyze runs the classical analysis and stages its tables under
 // prefix.
-func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts analysis.ClassicalOptions) (*analysis.Classical, error) {
+func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts analysis.ClassicalOptions, exam string) (*analysis.Classical, error) {
 	cl, err := analysis.Analyze(d, opts)
 	if err != nil {
 		return nil, err
@@ -121,7 +121,9 @@ func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts analysis
 			return nil, err
 		}
 	}
-	if err := out.json(path.Join(prefix, "summary.json"), reports.SummarizeClassical(cl)); err != nil {
+	sum := reports.SummarizeClassical(cl)
+	sum.Exam = exam
+	if err := out.json(path.Join(prefix, "summary.json"), sum); err != nil {
 		return nil, err
 	}
 	return cl, nil

@@ -33,8 +33,8 @@ the first form defines the 500-point scale with its cut of 390, the second is
 linked and equated to it.
 
 Everything goes under --out: data/ (the simulated files and the truth),
-one folder per stage for the base form, form2/ for the second form, and
-manifest.json. It is the quickest way to see what itemlab produces.`,
+form1/ and form2/ with one folder per stage, the workbook report.xlsx and
+charts/, and manifest.json. It is the quickest way to see what itemlab produces.`,
 		Example: `  itemlab demo
   itemlab demo --out /tmp/demo --seed 42`,
 		Args: cobra.NoArgs,
@@ -71,8 +71,8 @@ seed: %d
 			fmt.Sprintf("scale: {cut_theta: %.4f, cut: 390, min: 200, max: 500}\n", cutTheta)
 	}
 	return fmt.Sprintf(common, "form 2", "data/form2/responses.csv", "data/form2/items.csv", seed) +
-		"scale: {base: scale/scale.json}\n" +
-		"base_form: {params: calibrate/params.csv, responses: data/responses.csv, items: data/items.csv, method: stocking-lord}\n"
+		"scale: {base: form1/scale/scale.json}\n" +
+		"base_form: {params: form1/calibrate/params.csv, responses: data/responses.csv, items: data/items.csv, method: stocking-lord}\n"
 }
 
 func runDemo(c *cobra.Command, env *Env, o demoOptions) error {
@@ -100,11 +100,8 @@ func runDemo(c *cobra.Command, env *Env, o demoOptions) error {
 		if err != nil {
 			return err
 		}
-		prefix := ""
-		if form == 2 {
-			prefix = "form2"
-			log.logf("form 2, linked to form 1:")
-		}
+		prefix := fmt.Sprintf("form%d", form)
+		log.logf("form %d:", form)
 		sum, err := runPipeline(c, env, out, prefix, s, log)
 		if err != nil {
 			return err
@@ -120,7 +117,7 @@ func runDemo(c *cobra.Command, env *Env, o demoOptions) error {
 	}
 	w := env.Stdout
 	fmt.Fprintf(w, "itemlab demo (%.1f s): a simulated CEHRS-like administration, two forms\n\n", time.Since(start).Seconds())
-	printRunSummary(env, sums[0], o.out, false)
+	printRunSummary(env, sums[0], filepath.Join(o.out, "form1"), false)
 	fmt.Fprintln(w)
 	printRunSummary(env, sums[1], filepath.Join(o.out, "form2"), false)
 	fmt.Fprintf(w, "\nThe truth behind the simulation (item parameters, planted flaws) is in %s.\n", filepath.Join(o.out, "data", "truth.csv"))

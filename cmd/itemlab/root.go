@@ -74,6 +74,7 @@ Exit codes:
 		newInitCmd(env),
 		newPretestCmd(env),
 		newProjectCmd(env),
+		newReportCmd(env),
 		newRunCmd(env),
 		newScaleCmd(env),
 		newScoreCmd(env),

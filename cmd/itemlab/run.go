@@ -162,6 +162,7 @@ type runSummary struct {
 	Decisions     map[string]int `json:"pretest_decisions,omitempty"`
 	DIFC          []string       `json:"dif_category_c,omitempty"`
 	Flagged       int            `json:"items_flagged"`
+	Charts        int            `json:"charts"`
 	Stages        []string       `json:"stages"`
 	Skipped       []string       `json:"skipped"`
 	Warnings      int            `json:"warnings"`
@@ -236,7 +237,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 		}
 	}
 	var cl *analysis.Classical
-	if err := stage("analyze", func() (err error) { cl, err = stageAnalyze(out, at("analyze"), d, copts); return }); err != nil {
+	if err := stage("analyze", func() (err error) { cl, err = stageAnalyze(out, at("analyze"), d, copts, s.Exam); return }); err != nil {
 		return nil, err
 	}
 	sum.Operational, sum.Pretest = cl.Test.Operational, cl.Test.Pretest
@@ -502,6 +503,23 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 			return nil, err
 		}
 	}
+	// Report.
+	workbook := s.Report.Workbook == nil || *s.Report.Workbook
+	charts := s.Report.Charts == nil || *s.Report.Charts
+	if workbook || charts {
+		format := orDefault(s.Report.Format, "png")
+		if err := stage("report", func() error {
+			res, err := stageReport(out, prefix, workbook, charts, format)
+			if err == nil {
+				sum.Charts = len(res.Charts)
+			}
+			return err
+		}); err != nil {
+			return nil, err
+		}
+	} else {
+		skip("report", "report.workbook and report.charts are false")
+	}
 	sum.Warnings = len(out.warns)
 	return sum, nil
 }
@@ -609,6 +627,9 @@ func printRunSummary(env *Env, s *runSummary, dir string, asJSON bool) error {
 	}
 	for _, sk := range s.Skipped {
 		fmt.Fprintf(w, "  skipped %s\n", sk)
+	}
+	if s.Charts > 0 {
+		fmt.Fprintf(w, "  workbook %s, %d charts in %s\n", filepath.Join(dir, "report.xlsx"), s.Charts, filepath.Join(dir, "charts", "index.html"))
 	}
 	fmt.Fprintf(w, "  results in %s (stages: %s)\n", dir, strings.Join(s.Stages, ", "))
 	return nil
