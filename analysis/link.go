@@ -33,10 +33,12 @@ type CommonItem struct {
 	Displaced float64  // b_new on the base scale minus b_base
 }
 
-// MethodConstants are one linking method's constants on the kept items.
+// MethodConstants are one linking method's constants on the kept items,
+// with their parametric-bootstrap standard errors.
 type MethodConstants struct {
-	Method irt.LinkMethod
-	A, B   float64
+	Method   irt.LinkMethod
+	A, B     float64
+	SEA, SEB float64
 }
 
 // FormLink is the linking of a new form's separately calibrated parameters
@@ -150,6 +152,7 @@ func LinkForms(base, newForm []ItemParams, o FormLinkOptions) (*FormLink, error)
 		L.Warnings = append(L.Warnings, fmt.Sprintf("%d common-item parameter sets have no standard errors; the bootstrap treats them as exact, so the SEs of A and B are too small", noSE))
 	}
 	as, bs := make([]float64, 0, o.Reps), make([]float64, 0, o.Reps)
+	mas, mbs := make([][]float64, len(L.ByMethod)), make([][]float64, len(L.ByMethod))
 	for r := 0; r < o.Reps; r++ {
 		db, dn := drawItems(rng, kbp), drawItems(rng, knp)
 		c, err := irt.Link(db, dn, o.Method, o.Link)
@@ -158,6 +161,18 @@ func LinkForms(base, newForm []ItemParams, o FormLinkOptions) (*FormLink, error)
 		}
 		as = append(as, c.A)
 		bs = append(bs, c.B)
+		for k, m := range L.ByMethod {
+			if mc, err := irt.Link(db, dn, m.Method, o.Link); err == nil {
+				mas[k] = append(mas[k], mc.A)
+				mbs[k] = append(mbs[k], mc.B)
+			}
+		}
+	}
+	for k := range L.ByMethod {
+		L.ByMethod[k].SEA, L.ByMethod[k].SEB = math.NaN(), math.NaN()
+		if len(mas[k]) >= 2 {
+			L.ByMethod[k].SEA, L.ByMethod[k].SEB = sampleSD(mas[k]), sampleSD(mbs[k])
+		}
 	}
 	if len(as) < 2 {
 		L.SEA, L.SEB = math.NaN(), math.NaN()

@@ -322,8 +322,8 @@ func simItem(rng *rand.Rand, o SimOptions, form int, domain string, st Status, f
 		a = math.Max(a, 0.8)
 	}
 	b = math.Min(math.Max(b, -2.3), 2.3)
-	// c ~ Beta(4, 14)·(4/k): mean about 0.22 for four options.
-	c := betaDraw(rng, 4, 14) * 4 / float64(k)
+	// c ~ Beta(6, 20)·(4/k): mean 0.23, SD 0.08 for four options.
+	c := betaDraw(rng, 6, 20) * 4 / float64(k)
 	key := rng.IntN(k)
 	t := TruthItem{Form: form, Domain: domain, Status: st, Key: key, TrueKey: key, Flaw: flaw,
 		Attract: make([]float64, k), Slope: make([]float64, k)}

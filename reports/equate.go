@@ -35,9 +35,11 @@ type DroppedAnchor struct {
 
 // LinkMethodRecord gives one method's constants, for comparison.
 type LinkMethodRecord struct {
-	Method string  `json:"method"`
-	A      float64 `json:"A"`
-	B      float64 `json:"B"`
+	Method string   `json:"method"`
+	A      float64  `json:"A"`
+	B      float64  `json:"B"`
+	SEA    *float64 `json:"se_A"`
+	SEB    *float64 `json:"se_B"`
 }
 
 // NewLinkingFile describes a linking for linking.json.
@@ -58,7 +60,7 @@ func NewLinkingFile(l *analysis.FormLink) *LinkingFile {
 		}
 	}
 	for _, m := range l.ByMethod {
-		f.ByMethod = append(f.ByMethod, LinkMethodRecord{Method: m.Method.String(), A: m.A, B: m.B})
+		f.ByMethod = append(f.ByMethod, LinkMethodRecord{Method: m.Method.String(), A: m.A, B: m.B, SEA: JSONFloat(m.SEA), SEB: JSONFloat(m.SEB)})
 	}
 	return f
 }
