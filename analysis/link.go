@@ -20,6 +20,7 @@ type FormLinkOptions struct {
 	Reps     int              // bootstrap replications for standard errors; zero means 500
 	Rng      *rand.Rand       // source of the bootstrap; nil means a fixed seed
 	MinItems int              // fewest common items; zero means irt.MinLinkItems (5)
+	Progress func(done, total int)
 }
 
 // CommonItem is one item on both forms with its linking record.
@@ -151,20 +152,36 @@ func LinkForms(base, newForm []ItemParams, o FormLinkOptions) (*FormLink, error)
 	if noSE > 0 {
 		L.Warnings = append(L.Warnings, fmt.Sprintf("%d common-item parameter sets have no standard errors; the bootstrap treats them as exact, so the SEs of A and B are too small", noSE))
 	}
-	as, bs := make([]float64, 0, o.Reps), make([]float64, 0, o.Reps)
-	mas, mbs := make([][]float64, len(L.ByMethod)), make([][]float64, len(L.ByMethod))
-	for r := 0; r < o.Reps; r++ {
-		db, dn := drawItems(rng, kbp), drawItems(rng, knp)
-		c, err := irt.Link(db, dn, o.Method, o.Link)
-		if err != nil {
-			continue
+	// Each replication links by every method on the same draws; a
+	// replication that fails to link leaves NaN and is left out.
+	nm := len(L.ByMethod)
+	repA, repB := make([]float64, o.Reps), make([]float64, o.Reps)
+	repMA, repMB := make([][]float64, o.Reps), make([][]float64, o.Reps)
+	replicate(rng, o.Reps, o.Progress, func(r int, g *rand.Rand) {
+		db, dn := drawItems(g, kbp), drawItems(g, knp)
+		repA[r], repB[r] = math.NaN(), math.NaN()
+		if c, err := irt.Link(db, dn, o.Method, o.Link); err == nil {
+			repA[r], repB[r] = c.A, c.B
 		}
-		as = append(as, c.A)
-		bs = append(bs, c.B)
+		repMA[r], repMB[r] = make([]float64, nm), make([]float64, nm)
 		for k, m := range L.ByMethod {
+			repMA[r][k], repMB[r][k] = math.NaN(), math.NaN()
 			if mc, err := irt.Link(db, dn, m.Method, o.Link); err == nil {
-				mas[k] = append(mas[k], mc.A)
-				mbs[k] = append(mbs[k], mc.B)
+				repMA[r][k], repMB[r][k] = mc.A, mc.B
+			}
+		}
+	})
+	var as, bs []float64
+	mas, mbs := make([][]float64, nm), make([][]float64, nm)
+	for r := 0; r < o.Reps; r++ {
+		if !math.IsNaN(repA[r]) {
+			as = append(as, repA[r])
+			bs = append(bs, repB[r])
+		}
+		for k := 0; k < nm; k++ {
+			if !math.IsNaN(repMA[r][k]) {
+				mas[k] = append(mas[k], repMA[r][k])
+				mbs[k] = append(mbs[k], repMB[r][k])
 			}
 		}
 	}

@@ -39,10 +39,11 @@ func (p Population) quadrature(shift float64) irt.Quadrature {
 // with a curve over cuts 350–430 by 1, shifts −0.5..0.5 logits by 0.1 and
 // 200 replications for the intervals.
 type ProjectionOptions struct {
-	Cuts   []float64 // scale-score cuts of the curve; nil means 350..430 by 1
-	Shifts []float64 // population mean shifts in logits; nil means −0.5..0.5 by 0.1
-	Reps   int       // parameter-uncertainty replications; zero means 200, negative none
-	Rng    *rand.Rand
+	Cuts     []float64 // scale-score cuts of the curve; nil means 350..430 by 1
+	Shifts   []float64 // population mean shifts in logits; nil means −0.5..0.5 by 0.1
+	Reps     int       // parameter-uncertainty replications; zero means 200, negative none
+	Rng      *rand.Rand
+	Progress func(done, total int) // called after each replication
 }
 
 // Classification is the accuracy and consistency of pass/fail decisions at
@@ -200,9 +201,6 @@ func Project(items []irt.Item, ses []irt.ItemSE, s *Scale, pop Population, obser
 	}
 	// Parametric bootstrap for the intervals.
 	if reps > 0 {
-		curveDraws := make([][]float64, len(cuts))
-		atDraws := make([]float64, 0, reps)
-		shiftDraws := make([][]float64, len(shifts))
 		ps := make([]ItemParams, len(items))
 		for k, it := range items {
 			ps[k].Item = it
@@ -210,18 +208,27 @@ func Project(items []irt.Item, ses []irt.ItemSE, s *Scale, pop Population, obser
 				ps[k].SE = ses[k]
 			}
 		}
-		for r := 0; r < reps; r++ {
-			drawn := drawItems(rng, ps)
+		// Replication r fills row r: the pass rate at the cut, at every cut
+		// of the curve and for every shift; NaN when the drawn form has no
+		// conversion.
+		type draw struct {
+			at           float64
+			curve, shift []float64
+		}
+		draws := make([]draw, reps)
+		replicate(rng, reps, o.Progress, func(r int, g *rand.Rand) {
+			drawn := drawItems(g, ps)
 			bp := pop
 			if pop.N > 0 {
-				bp.Mean += pop.SD / math.Sqrt(float64(pop.N)) * rng.NormFloat64()
+				bp.Mean += pop.SD / math.Sqrt(float64(pop.N)) * g.NormFloat64()
 				if pop.Hist == nil {
-					bp.SD *= math.Max(0.5, 1+rng.NormFloat64()/math.Sqrt(2*float64(pop.N)))
+					bp.SD *= math.Max(0.5, 1+g.NormFloat64()/math.Sqrt(2*float64(pop.N)))
 				}
 			}
+			draws[r].at = math.NaN()
 			c, err := NewConversion(drawn, s, ByTCC, irt.Quadrature{}, nil)
 			if err != nil {
-				continue
+				return
 			}
 			f := irt.SummedScoreDist(drawn, bp.quadrature(0))
 			rawCut := func(cut float64) int {
@@ -232,13 +239,28 @@ func Project(items []irt.Item, ses []irt.ItemSE, s *Scale, pop Population, obser
 				}
 				return len(items) + 1
 			}
-			atDraws = append(atDraws, tailSum(f, rawCut(s.Cut)))
-			for k, cut := range cuts {
-				curveDraws[k] = append(curveDraws[k], tailSum(f, rawCut(cut)))
+			draws[r].at = tailSum(f, rawCut(s.Cut))
+			for _, cut := range cuts {
+				draws[r].curve = append(draws[r].curve, tailSum(f, rawCut(cut)))
 			}
-			for k, d := range shifts {
+			for _, d := range shifts {
 				fs := irt.SummedScoreDist(drawn, bp.quadrature(d))
-				shiftDraws[k] = append(shiftDraws[k], tailSum(fs, rawCut(s.Cut)))
+				draws[r].shift = append(draws[r].shift, tailSum(fs, rawCut(s.Cut)))
+			}
+		})
+		curveDraws := make([][]float64, len(cuts))
+		atDraws := make([]float64, 0, reps)
+		shiftDraws := make([][]float64, len(shifts))
+		for _, dr := range draws {
+			if math.IsNaN(dr.at) {
+				continue
+			}
+			atDraws = append(atDraws, dr.at)
+			for k := range cuts {
+				curveDraws[k] = append(curveDraws[k], dr.curve[k])
+			}
+			for k := range shifts {
+				shiftDraws[k] = append(shiftDraws[k], dr.shift[k])
 			}
 		}
 		if len(atDraws) >= 2 {

@@ -111,8 +111,12 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 		}
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0xe9))
+	log := newLogger(env, false)
+	log.bar("linking bootstrap")
 	link, err := analysis.LinkForms(base, newP, analysis.FormLinkOptions{
-		Method: m, NoDrift: o.noDrift, Drift: irt.DriftOptions{Threshold: o.driftThreshold}, Reps: o.reps, Rng: rng})
+		Method: m, NoDrift: o.noDrift, Drift: irt.DriftOptions{Threshold: o.driftThreshold}, Reps: o.reps, Rng: rng,
+		Progress: func(d, t int) { log.update(float64(d), float64(t)) }})
+	log.clear()
 	if err != nil {
 		return &inputError{fmt.Errorf("linking %s to %s: %w", o.params, o.baseParams, err)}
 	}

@@ -202,11 +202,15 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 		observed = d.RawScores(idx)
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0x9a55))
-	popts := analysis.ProjectionOptions{Cuts: cuts, Shifts: shifts, Reps: o.reps, Rng: rng}
+	log := newLogger(env, false)
+	log.bar("projection intervals")
+	popts := analysis.ProjectionOptions{Cuts: cuts, Shifts: shifts, Reps: o.reps, Rng: rng,
+		Progress: func(d, t int) { log.update(float64(d), float64(t)) }}
 	if o.reps == 0 {
 		popts.Reps = -1
 	}
 	P, err := analysis.Project(items, ses, s, pop, observed, popts)
+	log.clear()
 	if err != nil {
 		return &inputError{err}
 	}

@@ -292,7 +292,10 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 				method = "stocking-lord"
 			}
 			m, _ := irt.ParseLinkMethod(method)
-			link, err := analysis.LinkForms(base, formParams, analysis.FormLinkOptions{Method: m, Drift: irt.DriftOptions{Threshold: b.DriftZ}, Rng: rng})
+			log.bar("linking bootstrap")
+			link, err := analysis.LinkForms(base, formParams, analysis.FormLinkOptions{Method: m, Drift: irt.DriftOptions{Threshold: b.DriftZ}, Rng: rng,
+				Progress: func(d, t int) { log.update(float64(d), float64(t)) }})
+			log.clear()
 			if err != nil {
 				return &inputError{err}
 			}
@@ -479,7 +482,10 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 			if reps == 0 {
 				reps = 200
 			}
-			P, err := analysis.Project(items, ses, sc, pop, d.RawScores(idx), analysis.ProjectionOptions{Cuts: dedupe(cuts), Shifts: shifts, Reps: reps, Rng: rng})
+			log.bar("projection intervals")
+			P, err := analysis.Project(items, ses, sc, pop, d.RawScores(idx), analysis.ProjectionOptions{Cuts: dedupe(cuts), Shifts: shifts, Reps: reps, Rng: rng,
+				Progress: func(d, t int) { log.update(float64(d), float64(t)) }})
+			log.clear()
 			if err != nil {
 				return &inputError{err}
 			}
