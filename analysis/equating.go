@@ -106,3 +106,54 @@ func ClassicalEquating(ctx context.Context, d NEATData, o NEATEquatingOptions) (
 	}
 	return cols, nil
 }
+
+// RandomGroupsEquating equates form X to form Y when randomly equivalent
+// groups took them (no common items): mean, linear and equipercentile
+// equating, and equipercentile after log-linear presmoothing of degree 6
+// (fewer when the score range is short) (Kolen & Brennan, 2014, ch. 2–3),
+// each with bootstrap standard errors unless reps < 0.
+func RandomGroupsEquating(ctx context.Context, xScores, yScores []int, maxX, maxY, reps int, rng *rand.Rand) ([]EquatingColumn, error) {
+	x, err := equate.FromScores(xScores, maxX)
+	if err != nil {
+		return nil, fmt.Errorf("form X scores: %w", err)
+	}
+	y, err := equate.FromScores(yScores, maxY)
+	if err != nil {
+		return nil, fmt.Errorf("form Y scores: %w", err)
+	}
+	if rng == nil {
+		rng = rand.New(rand.NewPCG(3, 4))
+	}
+	if reps == 0 {
+		reps = 200
+	}
+	degree := min(6, min(maxX, maxY)-1)
+	type variant struct {
+		name string
+		m    equate.Method
+		o    equate.Options
+	}
+	vs := []variant{{"mean", equate.Mean, equate.Options{}}, {"linear", equate.Linear, equate.Options{}},
+		{"equipercentile", equate.Equipercentile, equate.Options{}}}
+	if degree >= 2 {
+		vs = append(vs, variant{fmt.Sprintf("equipercentile_loglinear%d", degree), equate.Equipercentile,
+			equate.Options{Smooth: equate.Smoothing{Degree: degree}}})
+	}
+	var cols []EquatingColumn
+	for _, v := range vs {
+		r, err := equate.Equate(x, y, v.m, v.o)
+		if err != nil {
+			return nil, fmt.Errorf("%s equating: %w", v.name, err)
+		}
+		col := EquatingColumn{Name: v.name, Values: r.Yx}
+		if reps > 0 {
+			b, err := equate.Bootstrap(ctx, rng, x, y, v.m, v.o, equate.BootstrapOptions{Reps: reps})
+			if err != nil {
+				return nil, fmt.Errorf("%s bootstrap: %w", v.name, err)
+			}
+			col.SE = b.SE
+		}
+		cols = append(cols, col)
+	}
+	return cols, nil
+}

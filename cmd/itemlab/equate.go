@@ -43,9 +43,12 @@ form's scale through the items the forms share (matched by item_id):
   4. IRT true-score and observed-score equating of the new form's raw scores
      to the base form's;
   5. with the responses of both forms (--responses/--items and
-     --base-responses/--base-items), classical common-item equating too:
+     --base-responses/--base-items), classical equating too, with bootstrap
+     SEs: in the common-item design (5 or more shared operational items)
      Tucker, Levine observed and true score, Braun–Holland, chained linear,
-     frequency estimation and chained equipercentile, with bootstrap SEs;
+     frequency estimation and chained equipercentile; otherwise, for randomly
+     equivalent groups, mean, linear, equipercentile and presmoothed
+     equipercentile;
   6. with --scale (the base form's scale.json), the new form's conversion
      table and raw cut on the same reporting scale.
 
@@ -161,14 +164,11 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 		return &inputError{fmt.Errorf("IRT equating: %w", err)}
 	}
 	if xd != nil && yd != nil {
-		neat, err := neatData(xd, yd)
+		cc, design, err := classicalEquating(c, xd, yd, o.eqReps, rng)
 		if err != nil {
-			return &inputError{err}
+			return err
 		}
-		cc, err := analysis.ClassicalEquating(c.Context(), neat, analysis.NEATEquatingOptions{Reps: o.eqReps, Rng: rng})
-		if err != nil {
-			return fmt.Errorf("classical equating: %w", err)
-		}
+		fmt.Fprintf(env.Stderr, "itemlab: classical equating in the %s design\n", design)
 		cols = append(cols, cc...)
 	}
 	if err := out.table("equating.csv", reports.EquatingTable(cols)); err != nil {
@@ -210,6 +210,27 @@ func formOf(d *analysis.Dataset, ps []analysis.ItemParams) ([]int, []irt.Item, e
 		items[k] = p.Item
 	}
 	return nil, items, nil
+}
+
+// classicalEquating equates the new form's operational raw scores to the
+// base form's: in the common-item (NEAT) design when the forms share at
+// least irt.MinLinkItems operational items, else in the random-groups
+// design.
+func classicalEquating(c *cobra.Command, x, y *analysis.Dataset, reps int, rng *rand.Rand) ([]analysis.EquatingColumn, string, error) {
+	neat, err := neatData(x, y)
+	if err == nil {
+		cols, err := analysis.ClassicalEquating(c.Context(), neat, analysis.NEATEquatingOptions{Reps: reps, Rng: rng})
+		if err != nil {
+			return nil, "", fmt.Errorf("classical equating: %w", err)
+		}
+		return cols, "common-item (NEAT)", nil
+	}
+	xo, yo := x.ItemsWithStatus(analysis.Operational), y.ItemsWithStatus(analysis.Operational)
+	cols, err := analysis.RandomGroupsEquating(c.Context(), x.RawScores(xo), y.RawScores(yo), len(xo), len(yo), reps, rng)
+	if err != nil {
+		return nil, "", fmt.Errorf("classical equating: %w", err)
+	}
+	return cols, "random groups", nil
 }
 
 // neatData builds the total and anchor scores of two administrations: the

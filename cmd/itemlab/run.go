@@ -337,14 +337,11 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 				return &inputError{err}
 			}
 			if yd != nil {
-				neat, err := neatData(d, yd)
-				if err != nil {
-					return &inputError{err}
-				}
-				cc, err := analysis.ClassicalEquating(c.Context(), neat, analysis.NEATEquatingOptions{Rng: rng})
+				cc, design, err := classicalEquating(c, d, yd, 200, rng)
 				if err != nil {
 					return err
 				}
+				log.logf("classical equating in the %s design", design)
 				cols = append(cols, cc...)
 			}
 			return out.table(at("equate/equating.csv"), reports.EquatingTable(cols))
