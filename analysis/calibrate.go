@@ -180,7 +180,7 @@ func Calibrate(ctx context.Context, d *Dataset, o CalibrateOptions) (*Calibratio
 		return nil, err
 	}
 	if len(prior.Nodes) == 0 {
-		m, s := thetaMoments(wle)
+		m, s := ThetaMoments(wle)
 		prior = irt.NormalQuadrature(61, m-6*s, m+6*s, m, s)
 		sopts.Prior, sopts.PriorMean, sopts.PriorSD = prior, m, s
 	}
@@ -268,8 +268,9 @@ func typicalOptions(d *Dataset, idx []int) int {
 	return best
 }
 
-// thetaMoments returns the mean and SD of the finite estimates.
-func thetaMoments(ps []irt.PersonEstimate) (mean, sd float64) {
+// ThetaMoments returns the mean and (population) SD of the finite ability
+// estimates; 0 and 1 when fewer than two are finite.
+func ThetaMoments(ps []irt.PersonEstimate) (mean, sd float64) {
 	var n, s, ss float64
 	for _, p := range ps {
 		if math.IsNaN(p.Theta) || math.IsInf(p.Theta, 0) {

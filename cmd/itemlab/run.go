@@ -276,7 +276,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 	formParams := calibrationParams(d, cal)
 	pop := analysis.Population{Mean: cal.Result.LatentMean, SD: cal.Result.LatentSD, N: d.N}
 	if cal.Result.Method != "mml" {
-		m, sd := personMoments(cal.Persons)
+		m, sd := analysis.ThetaMoments(cal.Persons)
 		pop.Mean, pop.SD = m, sd
 	}
 
@@ -570,22 +570,6 @@ func calibrationParams(d *analysis.Dataset, cal *analysis.Calibration) []analysi
 		ps[k] = analysis.ItemParams{ItemID: d.Items[j].ID, Item: cal.Result.Items[k], SE: se}
 	}
 	return ps
-}
-
-func personMoments(ps []irt.PersonEstimate) (float64, float64) {
-	var n, s, ss float64
-	for _, p := range ps {
-		if !math.IsNaN(p.Theta) {
-			n++
-			s += p.Theta
-			ss += p.Theta * p.Theta
-		}
-	}
-	if n < 2 {
-		return 0, 1
-	}
-	m := s / n
-	return m, math.Sqrt(math.Max(ss/n-m*m, 1e-6))
 }
 
 func printRunSummary(env *Env, s *runSummary, dir string, asJSON bool) error {
