@@ -180,30 +180,7 @@ func MantelHaenszel(d *Dataset, groups []DIFGroup, items []int, opts DIFOptions)
 	if !(sig > 0 && sig < 1) {
 		return nil, fmt.Errorf("analysis: DIF: significance level %v not in (0, 1)", opts.Alpha)
 	}
-	score := d.RawScores(op)
-	levels := len(op) + 1
-	// tab[(idx*levels + s)*4 + 2g + x]: g 0 reference, 1 focal; x item score.
-	tab := make([]int64, len(items)*levels*4)
-	for i := 0; i < d.N; i++ {
-		var g int
-		switch groups[i] {
-		case DIFReference:
-			g = 0
-		case DIFFocal:
-			g = 1
-		default:
-			continue
-		}
-		row := d.Scored[i*d.J : (i+1)*d.J]
-		base := score[i]*4 + 2*g
-		for idx, j := range items {
-			x := 0
-			if row[j] == 1 {
-				x = 1
-			}
-			tab[idx*levels*4+base+x]++
-		}
-	}
+	tab, levels := difTally(d, groups, items, op)
 	out := make([]DIFResult, len(items))
 	for idx, j := range items {
 		strata := mhStrata(tab[idx*levels*4:(idx+1)*levels*4], opts.MinStratum)
@@ -317,4 +294,34 @@ func ETSClassify(dDIF, se, p, sig float64) ETSCategory {
 		return ETSC
 	}
 	return ETSB
+}
+
+// difTally counts the candidates of each studied item by stratum s of the
+// operational total, group g (0 reference, 1 focal) and item score x:
+// tab[(idx*levels + s)*4 + 2g + x], levels = len(op) + 1.
+func difTally(d *Dataset, groups []DIFGroup, items, op []int) (tab []int64, levels int) {
+	score := d.RawScores(op)
+	levels = len(op) + 1
+	tab = make([]int64, len(items)*levels*4)
+	for i := 0; i < d.N; i++ {
+		var g int
+		switch groups[i] {
+		case DIFReference:
+			g = 0
+		case DIFFocal:
+			g = 1
+		default:
+			continue
+		}
+		row := d.Scored[i*d.J : (i+1)*d.J]
+		base := score[i]*4 + 2*g
+		for idx, j := range items {
+			x := 0
+			if row[j] == 1 {
+				x = 1
+			}
+			tab[idx*levels*4+base+x]++
+		}
+	}
+	return tab, levels
 }

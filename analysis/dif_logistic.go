@@ -104,29 +104,7 @@ func LogisticDIF(d *Dataset, groups []DIFGroup, items []int, opts LogisticDIFOpt
 	if opts.LargeR2 == 0 {
 		opts.LargeR2 = 0.070
 	}
-	score := d.RawScores(op)
-	levels := len(op) + 1
-	tab := make([]int64, len(items)*levels*4) // as in MantelHaenszel
-	for i := 0; i < d.N; i++ {
-		var g int
-		switch groups[i] {
-		case DIFReference:
-			g = 0
-		case DIFFocal:
-			g = 1
-		default:
-			continue
-		}
-		row := d.Scored[i*d.J : (i+1)*d.J]
-		base := score[i]*4 + 2*g
-		for idx, j := range items {
-			x := 0
-			if row[j] == 1 {
-				x = 1
-			}
-			tab[idx*levels*4+base+x]++
-		}
-	}
+	tab, levels := difTally(d, groups, items, op)
 	out := make([]LogisticDIFResult, len(items))
 	for idx, j := range items {
 		var cells lrCells
