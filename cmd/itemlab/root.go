@@ -87,9 +87,10 @@ Exit codes:
 
 func newVersionCmd(env *Env) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print itemlab's version",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Short:   "Print itemlab's version",
+		Example: "  itemlab version",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
 			fmt.Fprintln(env.Stdout, "itemlab", Version)
 			return nil
