@@ -240,10 +240,14 @@ func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(Candidate, []uint
 // readBlock reads about ingestBlockSize bytes ending at a line end (or at
 // the end of input).
 func readBlock(br *bufio.Reader) ([]byte, error) {
-	block := make([]byte, ingestBlockSize)
+	size := ingestBlockSize
+	if rest, err := br.Peek(br.Size()); err != nil && len(rest) < size {
+		size = len(rest) // the rest of the input is buffered: a small file costs a small block
+	}
+	block := make([]byte, size)
 	n, err := io.ReadFull(br, block)
 	block = block[:n]
-	if err == io.ErrUnexpectedEOF || err == io.EOF {
+	if err == io.ErrUnexpectedEOF || err == io.EOF || (err == nil && size < ingestBlockSize) {
 		return block, io.EOF
 	}
 	if err != nil {
