@@ -181,7 +181,7 @@ func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(Candidate, []uint
 			block, err := readBlock(fc.br)
 			if len(block) > 0 {
 				if bytes.IndexByte(block, '"') >= 0 {
-					r := newFastCSV(fc.name, bufio.NewReaderSize(io.MultiReader(bytes.NewReader(block), fc.br), 1<<20), fc.delim)
+					r := newFastCSV(fc.name, bufio.NewReaderSize(io.MultiReader(bytes.NewReader(block), fc.br), 64<<10), fc.delim)
 					r.next, r.width = line, fc.width
 					rest = r
 					return

@@ -52,7 +52,7 @@ func openTable(src Source, sheet string) (tableSource, error) {
 }
 
 func openDelimited(src Source) (*fastCSV, error) {
-	br := bufio.NewReaderSize(src.R, 1<<20)
+	br := bufio.NewReaderSize(src.R, 64<<10)
 	head, err := br.Peek(4096)
 	if len(head) == 0 {
 		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
