@@ -359,23 +359,27 @@ func (l *loader) wide() (*Dataset, error) {
 }
 
 // rowChunks collects fixed-width rows in blocks, so that a million rows are
-// not copied again and again as one slice grows.
+// not copied again and again as one slice grows. Blocks start small and
+// double up to rowsPerChunk rows, so a small file costs little.
 type rowChunks struct {
 	width  int
-	chunks [][]uint8
-	n      int // rows in the last chunk
+	chunks [][]uint8 // full blocks, then the current one
+	n      int       // rows in the current block
+	total  int       // rows in all blocks
 }
 
 const rowsPerChunk = 1 << 14
 
 func (r *rowChunks) add() []uint8 {
-	if len(r.chunks) == 0 || r.n == rowsPerChunk {
-		r.chunks = append(r.chunks, make([]uint8, rowsPerChunk*r.width))
+	if len(r.chunks) == 0 || r.n*r.width == len(r.chunks[len(r.chunks)-1]) {
+		rows := min(64<<len(r.chunks), rowsPerChunk)
+		r.chunks = append(r.chunks, make([]uint8, rows*r.width))
 		r.n = 0
 	}
 	c := r.chunks[len(r.chunks)-1]
 	row := c[r.n*r.width : (r.n+1)*r.width]
 	r.n++
+	r.total++
 	return row
 }
 
@@ -384,8 +388,7 @@ func (r *rowChunks) join() []uint8 {
 	if len(r.chunks) == 0 {
 		return nil
 	}
-	total := (len(r.chunks)-1)*rowsPerChunk*r.width + r.n*r.width
-	out := make([]uint8, 0, total)
+	out := make([]uint8, 0, r.total*r.width)
 	for k, c := range r.chunks {
 		if k == len(r.chunks)-1 {
 			c = c[:r.n*r.width]
