@@ -372,7 +372,7 @@ const rowsPerChunk = 1 << 14
 
 func (r *rowChunks) add() []uint8 {
 	if len(r.chunks) == 0 || r.n*r.width == len(r.chunks[len(r.chunks)-1]) {
-		rows := min(64<<len(r.chunks), rowsPerChunk)
+		rows := min(64<<min(len(r.chunks), 8), rowsPerChunk)
 		r.chunks = append(r.chunks, make([]uint8, rows*r.width))
 		r.n = 0
 	}

@@ -74,3 +74,23 @@ func TestParallelBlocks(t *testing.T) {
 		t.Fatalf("with a quote: N=%d err=%v", dq.N, err)
 	}
 }
+
+// TestRowChunks fills many blocks (past the doubling) and checks the joined
+// rows.
+func TestRowChunks(t *testing.T) {
+	r := rowChunks{width: 3}
+	n := 80*rowsPerChunk + 5
+	for i := 0; i < n; i++ {
+		row := r.add()
+		row[0], row[2] = uint8(i), uint8(i>>8)
+	}
+	out := r.join()
+	if len(out) != 3*n {
+		t.Fatalf("len = %d, want %d", len(out), 3*n)
+	}
+	for i := 0; i < n; i += 997 {
+		if out[3*i] != uint8(i) || out[3*i+2] != uint8(i>>8) {
+			t.Fatalf("row %d = %v", i, out[3*i:3*i+3])
+		}
+	}
+}
