@@ -180,7 +180,7 @@ func stageCalibrate(c *cobra.Command, out *output, prefix string, d *analysis.Da
 		return nil, err
 	}
 	for _, w := range cal.Warnings {
-		log.logf("warning: %s", w)
+		log.warnf("%s", w)
 		out.warn(w)
 	}
 	if err := out.table(path.Join(prefix, "params.csv"), reports.CalibrationParamsTable(d, cal)); err != nil {

@@ -200,6 +200,7 @@ func stagePretest(c *cobra.Command, out *output, prefix string, d *analysis.Data
 		return nil, &inputError{err}
 	}
 	for _, w := range cal.Warnings {
+		log.warnf("pretest calibration: %s", w)
 		out.warn("pretest calibration: " + w)
 	}
 	in := analysis.PretestInputs{Classical: cl, IRT: ev, CutTheta: o.cutTheta, Rules: o.rules, Domains: o.domains}

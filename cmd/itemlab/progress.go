@@ -30,6 +30,12 @@ func (l *logger) logf(format string, args ...any) {
 	fmt.Fprintf(l.env.Stderr, "itemlab: "+format+"\n", args...)
 }
 
+// warnf writes a warning line; warnings are shown even with --quiet.
+func (l *logger) warnf(format string, args ...any) {
+	l.clear()
+	fmt.Fprintf(l.env.Stderr, "itemlab: warning: "+format+"\n", args...)
+}
+
 // bar starts a progress bar for work with a known total.
 func (l *logger) bar(label string) {
 	l.label, l.start, l.last = label, time.Now(), time.Time{}
