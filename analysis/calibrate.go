@@ -161,7 +161,7 @@ func Calibrate(ctx context.Context, d *Dataset, o CalibrateOptions) (*Calibratio
 		return nil, namedItemsError(d, idx, err)
 	}
 	for _, w := range c.Result.Warnings {
-		c.Warnings = append(c.Warnings, w.Error())
+		c.Warnings = append(c.Warnings, namedWarning(d, idx, w))
 	}
 	items := c.Result.Items
 	prior := c.Result.Latent
@@ -305,4 +305,14 @@ func sampledQ3(items []irt.Item, r *irt.Responses, theta []float64, limit int) (
 		th[k] = theta[k*step]
 	}
 	return irt.Q3(items, sub, th, 0), n
+}
+
+// namedWarning words an estimator's warning for people: an item named by
+// its id rather than its column.
+func namedWarning(d *Dataset, idx []int, w error) string {
+	var hw *irt.HeywoodWarning
+	if errors.As(w, &hw) && hw.Item >= 0 && hw.Item < len(idx) {
+		return fmt.Sprintf("item %q: %s = %.4g: %s", d.Items[idx[hw.Item]].ID, hw.Param, hw.Value, hw.Msg)
+	}
+	return strings.TrimPrefix(w.Error(), "irt: ")
 }
