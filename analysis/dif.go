@@ -152,26 +152,9 @@ type DIFResult struct {
 // development. In P. W. Holland & H. Wainer (Eds.), Differential Item
 // Functioning (pp. 337–347). Erlbaum.
 func MantelHaenszel(d *Dataset, groups []DIFGroup, items []int, opts DIFOptions) ([]DIFResult, error) {
-	if d == nil || len(groups) != d.N {
-		return nil, errors.New("analysis: DIF: need one group per candidate")
-	}
-	if len(d.Scored) != d.N*d.J || len(d.Items) != d.J {
-		return nil, fmt.Errorf("analysis: DIF: dataset shape %d×%d does not match its items or matrix", d.N, d.J)
-	}
-	if items == nil {
-		items = make([]int, d.J)
-		for j := range items {
-			items[j] = j
-		}
-	}
-	for _, j := range items {
-		if j < 0 || j >= d.J {
-			return nil, fmt.Errorf("analysis: DIF: item index %d out of range [0, %d)", j, d.J)
-		}
-	}
-	op := d.ItemsWithStatus(Operational)
-	if len(op) == 0 {
-		return nil, ErrNoOperational
+	items, op, err := difInputs(d, groups, items, "DIF")
+	if err != nil {
+		return nil, err
 	}
 	sig := opts.Alpha
 	if sig == 0 {
@@ -324,4 +307,32 @@ func difTally(d *Dataset, groups []DIFGroup, items, op []int) (tab []int64, leve
 		}
 	}
 	return tab, levels
+}
+
+// difInputs checks the inputs of a DIF study (label names it in errors) and
+// returns the items to study (all when items is nil) and the operational
+// items whose total is the matching criterion.
+func difInputs(d *Dataset, groups []DIFGroup, items []int, label string) (studied, op []int, err error) {
+	if d == nil || len(groups) != d.N {
+		return nil, nil, fmt.Errorf("analysis: %s: need one group per candidate", label)
+	}
+	if len(d.Scored) != d.N*d.J || len(d.Items) != d.J {
+		return nil, nil, fmt.Errorf("analysis: %s: dataset shape %d×%d does not match its items or matrix", label, d.N, d.J)
+	}
+	if items == nil {
+		items = make([]int, d.J)
+		for j := range items {
+			items[j] = j
+		}
+	}
+	for _, j := range items {
+		if j < 0 || j >= d.J {
+			return nil, nil, fmt.Errorf("analysis: %s: item index %d out of range [0, %d)", label, j, d.J)
+		}
+	}
+	op = d.ItemsWithStatus(Operational)
+	if len(op) == 0 {
+		return nil, nil, ErrNoOperational
+	}
+	return items, op, nil
 }

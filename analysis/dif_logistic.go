@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
@@ -71,26 +70,9 @@ type LogisticDIFResult struct {
 // (1991). A note on a general definition of the coefficient of
 // determination. Biometrika, 78, 691–692.
 func LogisticDIF(d *Dataset, groups []DIFGroup, items []int, opts LogisticDIFOptions) ([]LogisticDIFResult, error) {
-	if d == nil || len(groups) != d.N {
-		return nil, errors.New("analysis: logistic DIF: need one group per candidate")
-	}
-	if len(d.Scored) != d.N*d.J || len(d.Items) != d.J {
-		return nil, fmt.Errorf("analysis: logistic DIF: dataset shape %d×%d does not match its items or matrix", d.N, d.J)
-	}
-	if items == nil {
-		items = make([]int, d.J)
-		for j := range items {
-			items[j] = j
-		}
-	}
-	for _, j := range items {
-		if j < 0 || j >= d.J {
-			return nil, fmt.Errorf("analysis: logistic DIF: item index %d out of range [0, %d)", j, d.J)
-		}
-	}
-	op := d.ItemsWithStatus(Operational)
-	if len(op) == 0 {
-		return nil, ErrNoOperational
+	items, op, err := difInputs(d, groups, items, "logistic DIF")
+	if err != nil {
+		return nil, err
 	}
 	if opts.Alpha == 0 {
 		opts.Alpha = 0.05
