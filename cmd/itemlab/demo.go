@@ -18,6 +18,8 @@ type demoOptions struct {
 	seed  uint64
 	force bool
 	quiet bool
+	// noReport skips the workbook and charts (the tables are unchanged).
+	noReport bool
 }
 
 func newDemoCmd(env *Env) *cobra.Command {
@@ -46,6 +48,7 @@ charts/, and manifest.json. It is the quickest way to see what itemlab produces.
 	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed of the simulation")
 	c.Flags().BoolVar(&o.force, "force", false, "replace an existing output folder that is not a previous demo")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress or log lines on stderr")
+	c.Flags().BoolVar(&o.noReport, "no-report", false, "write the tables only: no workbook, no charts (faster)")
 	return c
 }
 
@@ -95,6 +98,9 @@ func runDemo(c *cobra.Command, env *Env, o demoOptions) error {
 	var texts []string
 	for form := 1; form <= 2; form++ {
 		text := demoSpec(form, sim.CutTheta, o.seed)
+		if o.noReport {
+			text += "report: {workbook: false, charts: false}\n"
+		}
 		texts = append(texts, text)
 		s, err := spec.Read(fmt.Sprintf("demo spec (form %d)", form), strings.NewReader(text), out.tmp)
 		if err != nil {
