@@ -237,3 +237,99 @@ func FromScored(itemIDs []string, n int, x []uint8) *Dataset {
 	}
 	return d
 }
+
+// Score fills Scored from Raw and the keys, and counts per item the
+// candidates who answered and who answered correctly.
+func (d *Dataset) Score() {
+	d.Scored = make([]uint8, len(d.Raw))
+	table := make([][256]uint8, d.J) // raw code → scored value, per item
+	for j := range d.Items {
+		t := &table[j]
+		for v := 0; v < 256; v++ {
+			switch {
+			case uint8(v) == Omit || uint8(v) == NotReached:
+				t[v] = irt.Missing
+			case v < 64 && d.Items[j].KeyMask&(1<<uint(v)) != 0:
+				t[v] = 1
+			}
+		}
+	}
+	for i := 0; i < d.N; i++ {
+		raw := d.Raw[i*d.J : (i+1)*d.J]
+		sc := d.Scored[i*d.J : (i+1)*d.J]
+		for j, v := range raw {
+			sc[j] = table[j][v]
+		}
+	}
+}
+
+// MarkNotReached turns each candidate's trailing run of omits, in the order
+// of the response file's columns, into NotReached. A candidate who answered
+// nothing keeps plain omits.
+func (d *Dataset) MarkNotReached() {
+	order := make([]int, d.J)
+	for j := range order {
+		order[j] = j
+	}
+	// Items in column order (insertion sort: J is small).
+	for a := 1; a < len(order); a++ {
+		for b := a; b > 0 && d.Items[order[b]].Column < d.Items[order[b-1]].Column; b-- {
+			order[b], order[b-1] = order[b-1], order[b]
+		}
+	}
+	for i := 0; i < d.N; i++ {
+		raw := d.Raw[i*d.J : (i+1)*d.J]
+		last := -1
+		for p, j := range order {
+			if raw[j] != Omit {
+				last = p
+			}
+		}
+		if last < 0 {
+			continue
+		}
+		for _, j := range order[last+1:] {
+			raw[j] = NotReached
+		}
+	}
+}
+
+// CheckWarnings lists items with zero variance or no answers and candidates
+// who omitted every item.
+func (d *Dataset) CheckWarnings() []Warning {
+	var ws []Warning
+	answered := make([]int, d.J)
+	right := make([]int, d.J)
+	for i := 0; i < d.N; i++ {
+		sc := d.Scored[i*d.J : (i+1)*d.J]
+		missing := 0
+		for j, v := range sc {
+			// v is 0, 1 or irt.Missing (255): v&1 counts right answers and
+			// missing ones alike; subtract the missing below.
+			right[j] += int(v & 1)
+			if v == irt.Missing {
+				answered[j]--
+				right[j]--
+				missing++
+			}
+		}
+		if missing == d.J {
+			c := d.Candidates[i]
+			ws = append(ws, Warning{Code: "all_omitted", Subject: c.ID,
+				Message: fmt.Sprintf("candidate %q (line %d) omitted every item", c.ID, c.Line)})
+		}
+	}
+	for j := range d.Items {
+		answered[j] += d.N
+		id := d.Items[j].ID
+		switch {
+		case answered[j] == 0:
+			ws = append(ws, Warning{Code: "unanswered_item", Item: id, Message: fmt.Sprintf("item %q: nobody answered it", id)})
+		case right[j] == 0:
+			ws = append(ws, Warning{Code: "zero_variance", Item: id, Message: fmt.Sprintf("item %q: nobody answered it correctly (zero variance)", id)})
+		case right[j] == d.N:
+			ws = append(ws, Warning{Code: "zero_variance", Item: id, Message: fmt.Sprintf("item %q: every candidate answered it correctly (zero variance)", id)})
+		}
+	}
+	return ws
+}

@@ -64,7 +64,7 @@ var (
 )
 
 // quoteCell quotes a cell for an error message, shortening a long one.
-func quoteCell(s string) string {
+func QuoteCell(s string) string {
 	if len(s) > 40 {
 		s = s[:37] + "..."
 	}

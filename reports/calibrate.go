@@ -3,6 +3,8 @@ package reports
 import (
 	"math"
 
+	"github.com/itemlab/itemlab/analysis/calibrate"
+
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/irt"
 )
@@ -17,7 +19,7 @@ import (
 // and IRT (a, b, c), standard errors in both (b and c by the delta method).
 // A fixed (anchor) item has no standard errors and, in an anchored
 // calibration, its displacement: b_free − b_fixed.
-func CalibrationParamsTable(d *analysis.Dataset, c *analysis.Calibration) *Table {
+func CalibrationParamsTable(d *analysis.Dataset, c *calibrate.Result) *Table {
 	t := &Table{Header: append(append([]string(nil), ParamsColumns...),
 		"se_d", "logit_c", "se_logit_c", "fixed", "displacement", "n", "domain", "status")}
 	res := c.Result
@@ -56,7 +58,7 @@ func CalibrationParamsTable(d *analysis.Dataset, c *analysis.Calibration) *Table
 // PersonsTable is persons.csv: examinee_id,raw,theta,se,status, one row per
 // candidate in input order, raw being the number correct on the calibrated
 // items and θ by the calibration's scoring method.
-func PersonsTable(d *analysis.Dataset, c *analysis.Calibration) *Table {
+func PersonsTable(d *analysis.Dataset, c *calibrate.Result) *Table {
 	t := &Table{Header: []string{"examinee_id", "raw", "theta", "se", "status"}}
 	t.Rows = make([][]string, d.N)
 	for i, p := range c.Persons {
@@ -67,7 +69,7 @@ func PersonsTable(d *analysis.Dataset, c *analysis.Calibration) *Table {
 
 // SumScoreTable is sseap.csv: the summed-score EAP table (raw, theta, se,
 // model share of candidates).
-func SumScoreTable(c *analysis.Calibration) *Table {
+func SumScoreTable(c *calibrate.Result) *Table {
 	t := &Table{Header: []string{"raw", "theta", "se", "model_share"}}
 	for _, e := range c.SumScore {
 		t.Rows = append(t.Rows, []string{I(e.Score), F(e.Theta), F(e.SE), F(e.Prob)})
@@ -77,7 +79,7 @@ func SumScoreTable(c *analysis.Calibration) *Table {
 
 // Q3PairsTable is q3_pairs.csv: item pairs whose Yen's Q3 exceeds the mean
 // Q3 by more than the threshold (local dependence).
-func Q3PairsTable(d *analysis.Dataset, c *analysis.Calibration) *Table {
+func Q3PairsTable(d *analysis.Dataset, c *calibrate.Result) *Table {
 	t := &Table{Header: []string{"item_1", "item_2", "q3", "q3_minus_mean"}}
 	if c.Q3 == nil {
 		return t
@@ -125,7 +127,7 @@ type Q3JSON struct {
 }
 
 // NewFitFile summarises a calibration for fit.json.
-func NewFitFile(d *analysis.Dataset, c *analysis.Calibration) *FitFile {
+func NewFitFile(d *analysis.Dataset, c *calibrate.Result) *FitFile {
 	r := c.Result
 	f := &FitFile{Model: r.Model.String(), Method: r.Method, LogLik: r.LogLik, AIC: JSONFloat(r.AIC), BIC: JSONFloat(r.BIC),
 		NumParams: r.NumParams, N: r.N, Items: len(c.Items), Iterations: r.Iterations, Converged: r.Converged,

@@ -3,7 +3,7 @@ package reports
 import (
 	"strings"
 
-	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/classical"
 )
 
 // itemStatsColumns are the fixed columns of item_stats.csv; the items
@@ -25,7 +25,7 @@ var itemStatsColumns = []string{
 // in order of first appearance; a metadata column whose name clashes with
 // a fixed column is written as meta_<name>. Undefined statistics are empty
 // cells.
-func ItemStatsTable(c *analysis.Classical) *Table {
+func ItemStatsTable(c *classical.Result) *Table {
 	fixed := map[string]bool{}
 	for _, h := range itemStatsColumns {
 		fixed[h] = true
@@ -63,7 +63,7 @@ func ItemStatsTable(c *analysis.Classical) *Table {
 	return t
 }
 
-func joinFlags(fs []analysis.Flag) string {
+func joinFlags(fs []classical.Flag) string {
 	s := make([]string, len(fs))
 	for i, f := range fs {
 		s[i] = string(f)
@@ -79,7 +79,7 @@ func joinFlags(fs []analysis.Flag) string {
 //
 // where q1..q5 are the proportions choosing the option in the score
 // quintile groups from lowest to highest (analysis.OptionStats).
-func OptionsTable(c *analysis.Classical) *Table {
+func OptionsTable(c *classical.Result) *Table {
 	t := &Table{Header: []string{"item_id", "option", "is_key", "n", "prop", "rpbis", "mean_score", "q1", "q2", "q3", "q4", "q5"}}
 	for _, st := range c.Items {
 		for _, o := range st.Options {
@@ -100,7 +100,7 @@ func OptionsTable(c *analysis.Classical) *Table {
 // with items the operational items of the domain (its subscore), weight
 // the blueprint weight (empty when none was given) and pretest_items the
 // domain's unscored items.
-func DomainsTable(c *analysis.Classical) *Table {
+func DomainsTable(c *classical.Result) *Table {
 	t := &Table{Header: []string{"domain", "items", "weight", "mean", "sd", "alpha", "pretest_items"}}
 	for _, d := range c.Domains {
 		t.Rows = append(t.Rows, []string{d.Domain, I(d.Items), F(d.Weight), F(d.Mean), F(d.SD), F(d.Alpha), I(d.Pretest)})
@@ -111,7 +111,7 @@ func DomainsTable(c *analysis.Classical) *Table {
 // ScoreDistributionTable returns the operational raw-score distribution:
 // raw,count,prop,cum_prop for every raw score 0..number of operational
 // items.
-func ScoreDistributionTable(c *analysis.Classical) *Table {
+func ScoreDistributionTable(c *classical.Result) *Table {
 	t := &Table{Header: []string{"raw", "count", "prop", "cum_prop"}}
 	n := float64(c.Test.Candidates)
 	cum := 0
@@ -195,7 +195,7 @@ type ClassicalMethodNote struct {
 }
 
 // SummarizeClassical returns the summary.json value of c.
-func SummarizeClassical(c *analysis.Classical) *ClassicalSummary {
+func SummarizeClassical(c *classical.Result) *ClassicalSummary {
 	ts := c.Test
 	s := &ClassicalSummary{
 		Candidates: ts.Candidates,
@@ -223,7 +223,7 @@ func SummarizeClassical(c *analysis.Classical) *ClassicalSummary {
 			AlphaSE:     "asymptotic (van Zyl, Neudecker & Nel 2000), as psych::alpha",
 			ScoreGroups: "quintiles of the operational score; tied score levels split fractionally at group boundaries",
 			Omits:       "scored wrong",
-			UpperLower:  analysis.KelleyFraction,
+			UpperLower:  classical.KelleyFraction,
 		},
 	}
 	for _, d := range c.Domains {

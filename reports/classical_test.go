@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itemlab/itemlab/analysis/classical"
+
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/irt"
 )
@@ -13,7 +15,7 @@ import (
 // classicalFixture is a hand-made administration: 6 candidates, items Q1
 // (key B, operational, domain Clinical), Q2 (key A|C after a key review,
 // operational, Finance), Q3 (key D, pretest, Clinical), with metadata.
-func classicalFixture(t *testing.T) *analysis.Classical {
+func classicalFixture(t *testing.T) *classical.Result {
 	t.Helper()
 	opts := []string{"A", "B", "C", "D"}
 	d := &analysis.Dataset{N: 6, J: 3,
@@ -48,7 +50,7 @@ func classicalFixture(t *testing.T) *analysis.Classical {
 	for i := 0; i < d.N; i++ {
 		d.Candidates = append(d.Candidates, analysis.Candidate{ID: string(rune('a' + i))})
 	}
-	c, err := analysis.Analyze(d, analysis.ClassicalOptions{DomainWeights: map[string]float64{"Clinical": 32}})
+	c, err := classical.Analyze(d, classical.Options{DomainWeights: map[string]float64{"Clinical": 32}})
 	if err != nil {
 		t.Fatal(err)
 	}

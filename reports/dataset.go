@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/itemlab/itemlab/analysis/simulate"
+
 	"github.com/itemlab/itemlab/analysis"
 )
 
@@ -97,7 +99,7 @@ func ItemsTable(d *analysis.Dataset) *Table {
 
 // TruthItemsTable lists a simulated form's generating item parameters and
 // planted flaws.
-func TruthItemsTable(items []analysis.TruthItem) *Table {
+func TruthItemsTable(items []simulate.TruthItem) *Table {
 	t := &Table{Header: []string{"item_id", "form", "position", "domain", "status", "anchor", "model",
 		"a", "b", "c", "d", "key", "true_key", "flaw", "dif_shift"}}
 	letter := func(k int) string { return string(rune('A' + k)) }
@@ -110,7 +112,7 @@ func TruthItemsTable(items []analysis.TruthItem) *Table {
 }
 
 // TruthPersonsTable lists simulated candidates' generating abilities.
-func TruthPersonsTable(ps []analysis.TruthPerson) *Table {
+func TruthPersonsTable(ps []simulate.TruthPerson) *Table {
 	t := &Table{Header: []string{"examinee_id", "form", "group", "theta"}}
 	for _, p := range ps {
 		t.Rows = append(t.Rows, []string{p.ID, strconv.Itoa(p.Form), p.Group, F(p.Theta)})

@@ -1,6 +1,8 @@
 package reports
 
-import "github.com/itemlab/itemlab/analysis"
+import (
+	"github.com/itemlab/itemlab/analysis/dif"
+)
 
 // DIFTable returns dif.csv, one row per analysed item in the order given,
 // the columns
@@ -9,7 +11,7 @@ import "github.com/itemlab/itemlab/analysis"
 //
 // (see analysis.DIFResult). An infinite or undefined statistic is an empty
 // cell.
-func DIFTable(res []analysis.DIFResult) *Table {
+func DIFTable(res []dif.Result) *Table {
 	t := &Table{Header: []string{"item_id", "mh_odds_ratio", "mh_d_dif", "se", "ets_category", "favours",
 		"chi_square", "p_value", "n_reference", "n_focal", "strata"}}
 	for _, r := range res {
@@ -24,7 +26,7 @@ func DIFTable(res []analysis.DIFResult) *Table {
 //
 //	item_id,chi_square,p_value,delta_r2,category,favours,chi_uniform,p_uniform,
 //	chi_nonuniform,p_nonuniform,delta_r2_uniform,group_effect,b0,b1,b2,b3,n_reference,n_focal,converged
-func LogisticDIFTable(res []analysis.LogisticDIFResult) *Table {
+func LogisticDIFTable(res []dif.LogisticResult) *Table {
 	t := &Table{Header: []string{"item_id", "chi_square", "p_value", "delta_r2", "category", "favours",
 		"chi_uniform", "p_uniform", "chi_nonuniform", "p_nonuniform", "delta_r2_uniform", "group_effect",
 		"b0", "b1", "b2", "b3", "n_reference", "n_focal", "converged"}}

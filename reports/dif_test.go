@@ -5,15 +5,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/dif"
 )
 
 func TestDIFTable(t *testing.T) {
-	res := []analysis.DIFResult{
+	res := []dif.Result{
 		{ItemID: "Q1", OddsRatio: 2.827957, DDIF: -2.442953, SE: 1.129617, ChiSquare: 3.762352, P: 0.052419,
-			Category: analysis.ETSA, Favours: analysis.FavoursNone, NReference: 45, NFocal: 40, Strata: 2},
+			Category: dif.ETSA, Favours: dif.FavoursNone, NReference: 45, NFocal: 40, Strata: 2},
 		{ItemID: "Q2", OddsRatio: math.Inf(1), DDIF: math.Inf(-1), SE: math.NaN(), ChiSquare: 9, P: 0.0027,
-			Category: analysis.ETSB, Favours: analysis.FavoursReference, NReference: 10, NFocal: 12, Strata: 3},
+			Category: dif.ETSB, Favours: dif.FavoursReference, NReference: 10, NFocal: 12, Strata: 3},
 	}
 	tab := DIFTable(res)
 	const want = "item_id,mh_odds_ratio,mh_d_dif,se,ets_category,favours,chi_square,p_value,n_reference,n_focal"
@@ -29,8 +29,8 @@ func TestDIFTable(t *testing.T) {
 }
 
 func TestLogisticDIFTable(t *testing.T) {
-	tab := LogisticDIFTable([]analysis.LogisticDIFResult{{ItemID: "Q1", ChiSquare: 2.80712, P: 0.245721,
-		Category: analysis.ETSA, Favours: analysis.FavoursNone, NReference: 100, NFocal: 50, Converged: true}})
+	tab := LogisticDIFTable([]dif.LogisticResult{{ItemID: "Q1", ChiSquare: 2.80712, P: 0.245721,
+		Category: dif.ETSA, Favours: dif.FavoursNone, NReference: 100, NFocal: 50, Converged: true}})
 	if len(tab.Rows) != 1 || len(tab.Rows[0]) != len(tab.Header) {
 		t.Fatalf("table %v", tab)
 	}

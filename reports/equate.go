@@ -4,7 +4,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/equate"
+	"github.com/itemlab/itemlab/analysis/linking"
 )
 
 // LinkingFile is linking.json.
@@ -43,7 +44,7 @@ type LinkMethodRecord struct {
 }
 
 // NewLinkingFile describes a linking for linking.json.
-func NewLinkingFile(l *analysis.FormLink) *LinkingFile {
+func NewLinkingFile(l *linking.Result) *LinkingFile {
 	f := &LinkingFile{Method: l.Method.String(), A: l.Constants.A, B: l.Constants.B,
 		SEA: JSONFloat(l.SEA), SEB: JSONFloat(l.SEB), Reps: l.Reps,
 		CIA:         [2]*float64{JSONFloat(l.ALo), JSONFloat(l.AHi)},
@@ -68,7 +69,7 @@ func NewLinkingFile(l *analysis.FormLink) *LinkingFile {
 // CommonItemsTable is anchors.csv: every common item with its parameters on
 // both forms, the new estimate on the base scale, its displacement and the
 // drift screening.
-func CommonItemsTable(l *analysis.FormLink) *Table {
+func CommonItemsTable(l *linking.Result) *Table {
 	t := &Table{Header: []string{"item_id", "a_base", "b_base", "c_base", "a_new", "b_new", "c_new",
 		"a_new_on_base", "b_new_on_base", "displacement_b", "robust_z_b", "robust_z_a", "used", "reason"}}
 	for _, c := range l.Common {
@@ -81,7 +82,7 @@ func CommonItemsTable(l *analysis.FormLink) *Table {
 // EquatingTable is equating.csv: raw scores of form X and, per method, the
 // form Y equivalent and (when computed) its standard error in se_<method>.
 // Method columns are snake_case names (irt_true, tucker, levine_observed, …).
-func EquatingTable(cols []analysis.EquatingColumn) *Table {
+func EquatingTable(cols []equate.Column) *Table {
 	t := &Table{Header: []string{"raw"}}
 	n := 0
 	for _, c := range cols {

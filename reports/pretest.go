@@ -4,7 +4,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/pretest"
 )
 
 // PretestTable is pretest.csv: one row per pretest item,
@@ -14,7 +14,7 @@ import (
 //
 // reasons holds the codes (worst first, ;-joined), notes the sentences for
 // the item writer (" | "-joined), each prefixed by its severity.
-func PretestTable(res *analysis.PretestResult) *Table {
+func PretestTable(res *pretest.Result) *Table {
 	t := &Table{Header: []string{"item_id", "domain", "decision", "reasons", "notes", "n_answered", "p", "rpbis_corrected",
 		"a", "b", "c", "se_a", "se_b", "se_c", "infit", "outfit", "sx2_p", "info_at_cut", "mh_d_dif", "ets_category", "flags"}}
 	for _, r := range res.Items {
@@ -46,7 +46,7 @@ func PretestTable(res *analysis.PretestResult) *Table {
 
 // BankTable is bank.csv: per domain, the pretest decisions against the
 // blueprint and the information the promotable items add at the cut θ.
-func BankTable(res *analysis.PretestResult) *Table {
+func BankTable(res *pretest.Result) *Table {
 	t := &Table{Header: []string{"domain", "blueprint_share", "pretest_items", "promote", "revise", "reject", "insufficient",
 		"needed", "short", "info_at_cut_promoted"}}
 	for _, b := range res.Bank {
@@ -59,14 +59,14 @@ func BankTable(res *analysis.PretestResult) *Table {
 // PretestFile is pretest.json: the decisions, the bank view and the rules
 // used.
 type PretestFile struct {
-	Items     int                   `json:"items"`
-	Decisions map[string]int        `json:"decisions"`
-	Promoted  []string              `json:"promoted"`
-	Rules     analysis.PretestRules `json:"rules"`
-	CutTheta  *float64              `json:"cut_theta"`
-	Bank      []BankJSON            `json:"bank"`
-	Reviews   []PretestJSON         `json:"reviews"`
-	Method    string                `json:"calibration"`
+	Items     int            `json:"items"`
+	Decisions map[string]int `json:"decisions"`
+	Promoted  []string       `json:"promoted"`
+	Rules     pretest.Rules  `json:"rules"`
+	CutTheta  *float64       `json:"cut_theta"`
+	Bank      []BankJSON     `json:"bank"`
+	Reviews   []PretestJSON  `json:"reviews"`
+	Method    string         `json:"calibration"`
 }
 
 // BankJSON is one domain of the bank view.
@@ -94,12 +94,12 @@ type ReasonJSON struct {
 }
 
 // NewPretestFile describes a pretest review for pretest.json.
-func NewPretestFile(res *analysis.PretestResult, cutTheta float64, method string) *PretestFile {
+func NewPretestFile(res *pretest.Result, cutTheta float64, method string) *PretestFile {
 	f := &PretestFile{Items: len(res.Items), Decisions: map[string]int{"promote": 0, "revise": 0, "reject": 0, "insufficient": 0},
 		Promoted: []string{}, Rules: res.Rules, CutTheta: JSONFloat(cutTheta), Method: method}
 	for _, r := range res.Items {
 		f.Decisions[string(r.Decision)]++
-		if r.Decision == analysis.Promote {
+		if r.Decision == pretest.Promote {
 			f.Promoted = append(f.Promoted, r.Evidence.Stats.Item.ID)
 		}
 		pj := PretestJSON{ItemID: r.Evidence.Stats.Item.ID, Decision: string(r.Decision), Reasons: []ReasonJSON{}}

@@ -1,7 +1,7 @@
 package reports
 
 import (
-	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/projection"
 )
 
 // ProjectionTable is projection.csv: one row per scale-score cut of the
@@ -14,7 +14,7 @@ import (
 // (accuracy and consistency by Lee's 2010 method; the 95 % interval from
 // parameter uncertainty). A cut no raw score reaches has raw_cut J+1 and
 // pass rate 0.
-func ProjectionTable(p *analysis.Projection) *Table {
+func ProjectionTable(p *projection.Result) *Table {
 	t := &Table{Header: []string{"cut_score", "raw_cut", "pass_rate", "pass_rate_lo", "pass_rate_hi", "observed_pass_rate",
 		"true_score_pass_rate", "accuracy", "consistency", "kappa", "false_pass", "false_fail", "rudner_accuracy", "rudner_consistency"}}
 	for _, c := range p.Curve {
@@ -27,7 +27,7 @@ func ProjectionTable(p *analysis.Projection) *Table {
 
 // ShiftsTable is projection_shifts.csv: the projected pass rate at the cut
 // for populations whose mean moves by shift logits.
-func ShiftsTable(p *analysis.Projection) *Table {
+func ShiftsTable(p *projection.Result) *Table {
 	t := &Table{Header: []string{"mean_shift", "pass_rate", "pass_rate_lo", "pass_rate_hi"}}
 	for _, s := range p.Shifts {
 		t.Rows = append(t.Rows, []string{F(s.Shift), F(s.PassRate), F(s.Lo), F(s.Hi)})
@@ -37,7 +37,7 @@ func ShiftsTable(p *analysis.Projection) *Table {
 
 // ModelScoreTable is score_distribution_model.csv: the model-implied and
 // (when known) observed share of candidates at each raw score.
-func ModelScoreTable(p *analysis.Projection) *Table {
+func ModelScoreTable(p *projection.Result) *Table {
 	t := &Table{Header: []string{"raw", "model_share", "observed_share"}}
 	for x, f := range p.ScoreDist {
 		obs := ""
@@ -95,12 +95,12 @@ type AlternateFormJSON struct {
 	Accuracy float64     `json:"accuracy"`
 }
 
-func classificationJSON(c analysis.Classification) ClassificationJSON {
+func classificationJSON(c projection.Classification) ClassificationJSON {
 	return ClassificationJSON{JSONFloat(c.Accuracy), JSONFloat(c.Consistency), JSONFloat(c.Kappa), JSONFloat(c.FalsePass), JSONFloat(c.FalseFail)}
 }
 
 // NewAccuracyFile describes the projection p for population pop.
-func NewAccuracyFile(p *analysis.Projection, pop analysis.Population) *AccuracyFile {
+func NewAccuracyFile(p *projection.Result, pop projection.Population) *AccuracyFile {
 	a := p.At
 	kind := "normal"
 	if pop.Hist != nil {
@@ -118,7 +118,7 @@ func NewAccuracyFile(p *analysis.Projection, pop analysis.Population) *AccuracyF
 }
 
 // AlternateForm summarises the projection of another form.
-func AlternateForm(name string, items int, p *analysis.Projection) AlternateFormJSON {
+func AlternateForm(name string, items int, p *projection.Result) AlternateFormJSON {
 	return AlternateFormJSON{Params: name, Items: items, RawCut: p.At.RawCut, PassRate: p.At.PassRate,
 		Interval: [2]*float64{JSONFloat(p.At.Lo), JSONFloat(p.At.Hi)}, Accuracy: p.At.Lee.Accuracy}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/itemlab/itemlab/analysis/simulate"
+
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -75,7 +77,7 @@ func TestFixtureRunUpToDate(t *testing.T) {
 // writeFixtureRun writes a run folder with stage sub-folders for cfg.
 func writeFixtureRun(dir string, cfg fixtureConfig) error {
 	rng := rand.New(rand.NewPCG(cfg.Seed, 99))
-	sim, err := analysis.Simulate(rng, analysis.SimOptions{Examinees: cfg.Examinees,
+	sim, err := simulate.Simulate(rng, simulate.Options{Examinees: cfg.Examinees,
 		Operational: cfg.Operational, Pretest: cfg.Pretest, Forms: 1})
 	if err != nil {
 		return err
@@ -159,7 +161,7 @@ func writeFixtureRun(dir string, cfg fixtureConfig) error {
 		quint[i] = r * 5 / N
 	}
 	n27 := int(math.Round(0.27 * float64(N)))
-	truthOf := map[string]analysis.TruthItem{}
+	truthOf := map[string]simulate.TruthItem{}
 	for _, ti := range form.Items {
 		truthOf[ti.ID] = ti
 	}
@@ -330,7 +332,7 @@ func writeFixtureRun(dir string, cfg fixtureConfig) error {
 		}
 		infit := 1 + 0.08*rng.NormFloat64()
 		outfit := infit + 0.1*rng.NormFloat64()
-		if ti.Flaw == analysis.FlawMiskey || ti.Flaw == analysis.FlawNegative {
+		if ti.Flaw == simulate.FlawMiskey || ti.Flaw == simulate.FlawNegative {
 			infit, outfit = 1.35, 1.6
 		}
 		df := 8 + rng.IntN(6)
@@ -438,17 +440,17 @@ func writeFixtureRun(dir string, cfg fixtureConfig) error {
 		ti := truthOf[it.ID]
 		dec, reasons, notes := "promote", "", "Meets every criterion."
 		switch ti.Flaw {
-		case analysis.FlawMiskey:
+		case simulate.FlawMiskey:
 			dec, reasons, notes = "reject", "possible_miskey;low_discrimination", "A distractor outscores the key; check the key."
-		case analysis.FlawNegative:
+		case simulate.FlawNegative:
 			dec, reasons, notes = "reject", "negative_discrimination", "Stronger candidates answer it wrong more often."
-		case analysis.FlawTooEasy:
+		case simulate.FlawTooEasy:
 			dec, reasons, notes = "revise", "too_easy;low_information_at_cut", "Almost everyone answers it correctly."
-		case analysis.FlawTooHard:
+		case simulate.FlawTooHard:
 			dec, reasons, notes = "revise", "too_hard", "Almost nobody answers it correctly."
-		case analysis.FlawDeadDistractor:
+		case simulate.FlawDeadDistractor:
 			dec, reasons, notes = "revise", "nonfunctioning_distractor", "One distractor draws under 2 % of candidates."
-		case analysis.FlawDIF:
+		case simulate.FlawDIF:
 			dec, reasons, notes = "reject", "dif_c", "=Mantel-Haenszel category C against the focal group."
 		default:
 			clean++
@@ -471,7 +473,7 @@ func writeFixtureRun(dir string, cfg fixtureConfig) error {
 	dif := &Table{Header: []string{"item_id", "mh_odds_ratio", "mh_d_dif", "se", "ets_category", "favours", "n_reference", "n_focal"}}
 	nf := 0
 	for _, c := range d.Candidates {
-		if c.Group == analysis.GroupFocal {
+		if c.Group == simulate.GroupFocal {
 			nf++
 		}
 	}
@@ -479,7 +481,7 @@ func writeFixtureRun(dir string, cfg fixtureConfig) error {
 		ti := truthOf[d.Items[j].ID]
 		dd := 0.3 * rng.NormFloat64()
 		switch {
-		case ti.Flaw == analysis.FlawDIF:
+		case ti.Flaw == simulate.FlawDIF:
 			dd = -1.9
 		case j%9 == 4:
 			dd = 1.2

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/itemlab/itemlab/analysis/scale"
+
 	"github.com/itemlab/itemlab/analysis"
 )
 
@@ -18,7 +20,7 @@ import (
 // scale-score points, theta_se the standard error of θ, csem_raw Lord's
 // raw-score CSEM, count the candidates of the administration with the raw
 // score and cum_share the share at or below it.
-func ConversionTable(c *analysis.Conversion) *Table {
+func ConversionTable(c *scale.Conversion) *Table {
 	t := &Table{Header: []string{"raw", "theta", "csem", "scale_score", "pass", "theta_se", "csem_raw", "count", "cum_share"}}
 	for _, r := range c.Rows {
 		t.Rows = append(t.Rows, []string{I(r.Raw), F(r.Theta), F(r.CSEM), I(int(r.ScaleScore)), B(r.Pass),
@@ -30,7 +32,7 @@ func ConversionTable(c *analysis.Conversion) *Table {
 // ScaleFile is scale.json: the scale definition plus, for the form it was
 // written with, the conversion method and raw cut.
 type ScaleFile struct {
-	analysis.Scale
+	scale.Scale
 	Form       FormCut `json:"form"`
 	Definition string  `json:"definition"`
 }
@@ -48,7 +50,7 @@ type FormCut struct {
 // NewScaleFile describes s with the conversion c of the form it was
 // defined or applied on. observed is the number of candidates counted in c
 // (0 for none).
-func NewScaleFile(s *analysis.Scale, c *analysis.Conversion) *ScaleFile {
+func NewScaleFile(s *scale.Scale, c *scale.Conversion) *ScaleFile {
 	J := len(c.Rows) - 1
 	f := &ScaleFile{Scale: *s, Definition: "score = round(slope·(θ − theta_cut) + cut), clipped to [min, max]; pass when score ≥ cut",
 		Form: FormCut{Items: J, Method: c.Method.String(), RawCut: c.RawCut, RawCutPct: float64(c.RawCut) / float64(J)}}
@@ -73,7 +75,7 @@ func NewScaleFile(s *analysis.Scale, c *analysis.Conversion) *ScaleFile {
 //
 // with the raw subscore of each domain in a column named after it (raw_ and
 // the domain's name in snake case, e.g. raw_revenue_cycle_finance). It streams, so a million candidates need no table in memory.
-func WriteScores(w io.Writer, d *analysis.Dataset, scores []analysis.CandidateScore, domains []string) error {
+func WriteScores(w io.Writer, d *analysis.Dataset, scores []scale.CandidateScore, domains []string) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
 	cw := csv.NewWriter(bw)
 	head := []string{"examinee_id", "raw", "theta", "se", "scale_score", "pass"}

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/itemlab/itemlab/analysis/classical"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -15,12 +17,12 @@ import (
 
 // classicalFlags are the options of the classical analysis.
 type classicalFlags struct {
-	th      analysis.FlagThresholds
+	th      classical.Thresholds
 	weights []string // "Domain=weight"
 }
 
 func (f *classicalFlags) add(fs *pflag.FlagSet) {
-	f.th = analysis.DefaultFlagThresholds()
+	f.th = classical.DefaultThresholds()
 	fs.Float64Var(&f.th.LowDiscrimination, "low-discrimination", f.th.LowDiscrimination, "flag low_discrimination when 0 ≤ corrected point-biserial < this")
 	fs.Float64Var(&f.th.TooEasy, "too-easy", f.th.TooEasy, "flag too_easy when p > this")
 	fs.Float64Var(&f.th.TooHard, "too-hard", f.th.TooHard, "flag too_hard when p < this")
@@ -29,8 +31,8 @@ func (f *classicalFlags) add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.weights, "weight", nil, "blueprint weight of a domain, `DOMAIN=PERCENT` (repeat for each domain)")
 }
 
-func (f *classicalFlags) options() (analysis.ClassicalOptions, error) {
-	o := analysis.ClassicalOptions{Thresholds: &f.th}
+func (f *classicalFlags) options() (classical.Options, error) {
+	o := classical.Options{Thresholds: &f.th}
 	for _, w := range f.weights {
 		name, val, ok := strings.Cut(w, "=")
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
@@ -103,8 +105,8 @@ summary.json and manifest.json.`,
 
 // stageAnalyze runs the classical analysis and stages its tables under
 // prefix.
-func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts analysis.ClassicalOptions, exam string) (*analysis.Classical, error) {
-	cl, err := analysis.Analyze(d, opts)
+func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts classical.Options, exam string) (*classical.Result, error) {
+	cl, err := classical.Analyze(d, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +131,7 @@ func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts analysis
 	return cl, nil
 }
 
-func printClassical(env *Env, cl *analysis.Classical, dir string) {
+func printClassical(env *Env, cl *classical.Result, dir string) {
 	ts := cl.Test
 	flagged := 0
 	for _, it := range cl.Items {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/itemlab/itemlab/analysis/calibrate"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -41,8 +43,8 @@ func (f *calibrateFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.noSE, "no-se", false, "skip standard errors (faster)")
 }
 
-func (f *calibrateFlags) options(out *output, workers int) (analysis.CalibrateOptions, error) {
-	var o analysis.CalibrateOptions
+func (f *calibrateFlags) options(out *output, workers int) (calibrate.Options, error) {
+	var o calibrate.Options
 	m, err := irt.ParseModel(f.model)
 	if err != nil {
 		return o, usagef("--model: %v", err)
@@ -165,14 +167,14 @@ q3_pairs.csv and manifest.json. A fit that stops at --max-iter says so.`,
 
 // stageCalibrate calibrates and writes params.csv, persons.csv, fit.json,
 // sseap.csv and q3_pairs.csv under prefix.
-func stageCalibrate(c *cobra.Command, out *output, prefix string, d *analysis.Dataset, o analysis.CalibrateOptions, log *logger) (*analysis.Calibration, error) {
+func stageCalibrate(c *cobra.Command, out *output, prefix string, d *analysis.Dataset, o calibrate.Options, log *logger) (*calibrate.Result, error) {
 	log.bar("calibrating")
 	o.MML.Progress = func(cy irt.Cycle) {
 		log.status("calibrating: cycle %d, log-likelihood %.3f, largest change %.2g", cy.Iter, cy.LogLik, cy.MaxChange)
 	}
-	cal, err := analysis.Calibrate(c.Context(), d, o)
+	cal, err := calibrate.Fit(c.Context(), d, o)
 	log.clear()
-	var de *analysis.DegenerateItemsError
+	var de *calibrate.DegenerateItemsError
 	switch {
 	case errors.As(err, &de):
 		return nil, &inputError{err}

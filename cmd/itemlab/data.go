@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/itemlab/itemlab/analysis/ingest"
+
 	"github.com/spf13/pflag"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -111,7 +113,7 @@ func (d *dataFlags) load(env *Env, out *output) (*analysis.Dataset, error) {
 		return nil, err
 	}
 	defer rf.f.Close()
-	var items *analysis.Source
+	var items *ingest.Source
 	var itf *hashingFile
 	if d.items != "" {
 		itf, err = openInput("items", d.items)
@@ -119,16 +121,16 @@ func (d *dataFlags) load(env *Env, out *output) (*analysis.Dataset, error) {
 			return nil, err
 		}
 		defer itf.f.Close()
-		items = &analysis.Source{Name: d.items, R: itf}
+		items = &ingest.Source{Name: d.items, R: itf}
 	}
-	opts := analysis.ReadOptions{
+	opts := ingest.Options{
 		Sheet: d.sheet, ItemsSheet: d.itemsSheet, IDColumn: d.idCol, GroupColumn: d.groupCol,
 		FormColumn: d.form, Ignore: d.ignore, NotReached: d.notReached,
 	}
 	if d.options != "" {
 		opts.Options = splitCodes(d.options)
 	}
-	ds, err := analysis.Load(analysis.Source{Name: d.responses, R: rf}, items, opts)
+	ds, err := ingest.Load(ingest.Source{Name: d.responses, R: rf}, items, opts)
 	if err != nil {
 		return nil, &inputError{err}
 	}

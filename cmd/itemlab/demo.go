@@ -7,9 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itemlab/itemlab/analysis/simulate"
+
 	"github.com/spf13/cobra"
 
-	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/internal/spec"
 )
 
@@ -90,7 +91,7 @@ func runDemo(c *cobra.Command, env *Env, o demoOptions) error {
 	defer out.abort()
 	log := newLogger(env, o.quiet)
 	log.logf("simulating two forms…")
-	sim, err := runSimulate(out, simulateOptions{seed: o.seed, sim: analysis.SimOptions{Forms: 2}}, "data")
+	sim, err := runSimulate(out, simulateOptions{seed: o.seed, sim: simulate.Options{Forms: 2}}, "data")
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,8 @@ import (
 	"path"
 	"sort"
 
+	"github.com/itemlab/itemlab/analysis/dif"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -29,7 +31,7 @@ func (f *difFlags) add(fs *pflag.FlagSet) {
 }
 
 // groups resolves the reference and focal groups of d.
-func (f *difFlags) groups(d *analysis.Dataset) ([]analysis.DIFGroup, string, string, error) {
+func (f *difFlags) groups(d *analysis.Dataset) ([]dif.Group, string, string, error) {
 	count := map[string]int{}
 	for _, c := range d.Candidates {
 		if c.Group != "" {
@@ -62,7 +64,7 @@ func (f *difFlags) groups(d *analysis.Dataset) ([]analysis.DIFGroup, string, str
 			}
 		}
 	}
-	g, err := analysis.GroupsByLabel(d, ref, focal)
+	g, err := dif.GroupsByLabel(d, ref, focal)
 	if err != nil {
 		return nil, "", "", usagef("%v", err)
 	}
@@ -165,7 +167,7 @@ func stageDIF(out *output, prefix string, d *analysis.Dataset, ff *difFlags) (*d
 	if err != nil {
 		return nil, err
 	}
-	res, err := analysis.MantelHaenszel(d, g, idx, analysis.DIFOptions{MinStratum: ff.minStratum})
+	res, err := dif.MantelHaenszel(d, g, idx, dif.Options{MinStratum: ff.minStratum})
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +175,7 @@ func stageDIF(out *output, prefix string, d *analysis.Dataset, ff *difFlags) (*d
 		return nil, err
 	}
 	if ff.logistic {
-		lr, err := analysis.LogisticDIF(d, g, idx, analysis.LogisticDIFOptions{})
+		lr, err := dif.Logistic(d, g, idx, dif.LogisticOptions{})
 		if err != nil {
 			return nil, err
 		}
@@ -185,17 +187,17 @@ func stageDIF(out *output, prefix string, d *analysis.Dataset, ff *difFlags) (*d
 		Method: "Mantel-Haenszel over operational-score strata; ETS categories after Zwick (2012)"}
 	for _, x := range g {
 		switch x {
-		case analysis.DIFReference:
+		case dif.Reference:
 			s.NReference++
-		case analysis.DIFFocal:
+		case dif.Focal:
 			s.NFocal++
 		}
 	}
 	for _, r := range res {
 		switch r.Category {
-		case analysis.ETSB:
+		case dif.ETSB:
 			s.CategoryB++
-		case analysis.ETSC:
+		case dif.ETSC:
 			s.CategoryC++
 			s.FlaggedC = append(s.FlaggedC, r.ItemID)
 		}

@@ -4,6 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 
+	"github.com/itemlab/itemlab/analysis/equate"
+	"github.com/itemlab/itemlab/analysis/linking"
+	"github.com/itemlab/itemlab/analysis/scale"
+
 	"github.com/spf13/cobra"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -116,7 +120,7 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 	rng := rand.New(rand.NewPCG(o.seed, 0xe9))
 	log := newLogger(env, false)
 	log.bar("linking bootstrap")
-	link, err := analysis.LinkForms(base, newP, analysis.FormLinkOptions{
+	link, err := linking.Link(base, newP, linking.Options{
 		Method: m, NoDrift: o.noDrift, Drift: irt.DriftOptions{Threshold: o.driftThreshold}, Reps: o.reps, Rng: rng,
 		Progress: func(d, t int) { log.update(float64(d), float64(t)) }})
 	log.clear()
@@ -159,7 +163,7 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 	}
 	std := irt.NormalQuadrature(61, -6, 6, 0, 1)
 	popX := link.Constants.TransformQuadrature(std)
-	cols, err := analysis.IRTEquating(xItems, yItems, popX, std, o.w1)
+	cols, err := equate.IRTColumns(xItems, yItems, popX, std, o.w1)
 	if err != nil {
 		return &inputError{fmt.Errorf("IRT equating: %w", err)}
 	}
@@ -174,7 +178,7 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 	if err := out.table("equating.csv", reports.EquatingTable(cols)); err != nil {
 		return err
 	}
-	var conv *analysis.Conversion
+	var conv *scale.Conversion
 	if o.sf.scaleFile != "" {
 		s, err := o.sf.scale(c, out, nil)
 		if err != nil {
@@ -216,17 +220,17 @@ func formOf(d *analysis.Dataset, ps []analysis.ItemParams) ([]int, []irt.Item, e
 // base form's: in the common-item (NEAT) design when the forms share at
 // least irt.MinLinkItems operational items, else in the random-groups
 // design.
-func classicalEquating(c *cobra.Command, x, y *analysis.Dataset, reps int, rng *rand.Rand) ([]analysis.EquatingColumn, string, error) {
+func classicalEquating(c *cobra.Command, x, y *analysis.Dataset, reps int, rng *rand.Rand) ([]equate.Column, string, error) {
 	neat, err := neatData(x, y)
 	if err == nil {
-		cols, err := analysis.ClassicalEquating(c.Context(), neat, analysis.NEATEquatingOptions{Reps: reps, Rng: rng})
+		cols, err := equate.NEATColumns(c.Context(), neat, equate.NEATOptions{Reps: reps, Rng: rng})
 		if err != nil {
 			return nil, "", fmt.Errorf("classical equating: %w", err)
 		}
 		return cols, "common-item (NEAT)", nil
 	}
 	xo, yo := x.ItemsWithStatus(analysis.Operational), y.ItemsWithStatus(analysis.Operational)
-	cols, err := analysis.RandomGroupsEquating(c.Context(), x.RawScores(xo), y.RawScores(yo), len(xo), len(yo), reps, rng)
+	cols, err := equate.RandomGroupsColumns(c.Context(), x.RawScores(xo), y.RawScores(yo), len(xo), len(yo), reps, rng)
 	if err != nil {
 		return nil, "", fmt.Errorf("classical equating: %w", err)
 	}
@@ -235,7 +239,7 @@ func classicalEquating(c *cobra.Command, x, y *analysis.Dataset, reps int, rng *
 
 // neatData builds the total and anchor scores of two administrations: the
 // anchor is the operational items the forms share by id (internal anchor).
-func neatData(x, y *analysis.Dataset) (analysis.NEATData, error) {
+func neatData(x, y *analysis.Dataset) (equate.NEATData, error) {
 	xo := x.ItemsWithStatus(analysis.Operational)
 	yo := y.ItemsWithStatus(analysis.Operational)
 	inY := map[string]int{}
@@ -250,9 +254,9 @@ func neatData(x, y *analysis.Dataset) (analysis.NEATData, error) {
 		}
 	}
 	if len(xa) < irt.MinLinkItems {
-		return analysis.NEATData{}, fmt.Errorf("the forms share %d operational items; common-item equating needs at least %d", len(xa), irt.MinLinkItems)
+		return equate.NEATData{}, fmt.Errorf("the forms share %d operational items; common-item equating needs at least %d", len(xa), irt.MinLinkItems)
 	}
-	return analysis.NEATData{
+	return equate.NEATData{
 		XTotal: x.RawScores(xo), XAnchor: x.RawScores(xa),
 		YTotal: y.RawScores(yo), YAnchor: y.RawScores(ya),
 		MaxX: len(xo), MaxY: len(yo), MaxAnchor: len(xa),

@@ -5,6 +5,11 @@ import (
 	"math"
 	"path"
 
+	"github.com/itemlab/itemlab/analysis/calibrate"
+	"github.com/itemlab/itemlab/analysis/classical"
+	"github.com/itemlab/itemlab/analysis/dif"
+	"github.com/itemlab/itemlab/analysis/pretest"
+
 	"github.com/spf13/cobra"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -93,7 +98,7 @@ manifest.json.`,
 			if err != nil {
 				return usagef("--model: %v", err)
 			}
-			cl, err := analysis.Analyze(d, copts)
+			cl, err := classical.Analyze(d, copts)
 			if err != nil {
 				return err
 			}
@@ -110,12 +115,12 @@ manifest.json.`,
 			if err := out.commit(); err != nil {
 				return err
 			}
-			n := map[analysis.Decision]int{}
+			n := map[pretest.Decision]int{}
 			for _, r := range res.Items {
 				n[r.Decision]++
 			}
 			fmt.Fprintf(env.Stdout, "%d pretest items: %d promote, %d revise, %d reject, %d insufficient\n",
-				len(res.Items), n[analysis.Promote], n[analysis.Revise], n[analysis.Reject], n[analysis.Insufficient])
+				len(res.Items), n[pretest.Promote], n[pretest.Revise], n[pretest.Reject], n[pretest.Insufficient])
 			return nil
 		},
 	}
@@ -134,15 +139,15 @@ manifest.json.`,
 	return c
 }
 
-func loadRules(out *output, file string) (analysis.PretestRules, error) {
+func loadRules(out *output, file string) (pretest.Rules, error) {
 	if file == "" {
-		return analysis.DefaultPretestRules(), nil
+		return pretest.DefaultRules(), nil
 	}
 	hf, err := openInput("rules", file)
 	if err != nil {
-		return analysis.PretestRules{}, err
+		return pretest.Rules{}, err
 	}
-	r, err := analysis.ReadPretestRules(file, hf)
+	r, err := pretest.ReadRules(file, hf)
 	out.inputs = append(out.inputs, hf.record())
 	if err != nil {
 		return r, &inputError{err}
@@ -160,7 +165,7 @@ func hasGroups(d *analysis.Dataset) bool {
 	return len(seen) >= 2
 }
 
-func domainsOf(o analysis.ClassicalOptions) []analysis.Domain {
+func domainsOf(o classical.Options) []analysis.Domain {
 	var ds []analysis.Domain
 	for name, w := range o.DomainWeights {
 		ds = append(ds, analysis.Domain{Name: name, Weight: w})
@@ -180,7 +185,7 @@ func sortDomains(ds []analysis.Domain) {
 type pretestStageOptions struct {
 	model    irt.Model
 	omit     analysis.OmitRule
-	rules    analysis.PretestRules
+	rules    pretest.Rules
 	cutTheta float64
 	dif      *difFlags // nil: no DIF
 	domains  []analysis.Domain
@@ -188,10 +193,10 @@ type pretestStageOptions struct {
 
 // stagePretest calibrates the pretest items on the bank scale, runs DIF and
 // the review, and writes the tables under prefix.
-func stagePretest(c *cobra.Command, out *output, prefix string, d *analysis.Dataset, cl *analysis.Classical,
-	bank []analysis.ItemParams, o pretestStageOptions, log *logger) (*analysis.PretestResult, error) {
+func stagePretest(c *cobra.Command, out *output, prefix string, d *analysis.Dataset, cl *classical.Result,
+	bank []analysis.ItemParams, o pretestStageOptions, log *logger) (*pretest.Result, error) {
 	log.bar("pretest calibration")
-	cal, ev, err := analysis.CalibratePretest(c.Context(), d, bank, analysis.CalibrateOptions{Model: o.model, Omit: o.omit,
+	cal, ev, err := pretest.Calibrate(c.Context(), d, bank, calibrate.Options{Model: o.model, Omit: o.omit,
 		MML: irt.MMLOptions{Progress: func(cy irt.Cycle) {
 			log.status("anchored calibration: cycle %d, largest change %.2g", cy.Iter, cy.MaxChange)
 		}}})
@@ -203,7 +208,7 @@ func stagePretest(c *cobra.Command, out *output, prefix string, d *analysis.Data
 		log.warnf("pretest calibration: %s", w)
 		out.warn("pretest calibration: " + w)
 	}
-	in := analysis.PretestInputs{Classical: cl, IRT: ev, CutTheta: o.cutTheta, Rules: o.rules, Domains: o.domains}
+	in := pretest.Inputs{Classical: cl, IRT: ev, CutTheta: o.cutTheta, Rules: o.rules, Domains: o.domains}
 	if o.dif != nil {
 		ff := *o.dif
 		ff.which = "pretest"
@@ -211,12 +216,12 @@ func stagePretest(c *cobra.Command, out *output, prefix string, d *analysis.Data
 		if err != nil {
 			return nil, err
 		}
-		in.DIF, err = analysis.MantelHaenszel(d, g, d.ItemsWithStatus(analysis.Pretest), analysis.DIFOptions{MinStratum: ff.minStratum})
+		in.DIF, err = dif.MantelHaenszel(d, g, d.ItemsWithStatus(analysis.Pretest), dif.Options{MinStratum: ff.minStratum})
 		if err != nil {
 			return nil, err
 		}
 	}
-	res := analysis.ReviewPretestItems(d, in)
+	res := pretest.ReviewItems(d, in)
 	if err := out.table(path.Join(prefix, "pretest.csv"), reports.PretestTable(res)); err != nil {
 		return nil, err
 	}

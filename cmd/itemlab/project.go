@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/itemlab/itemlab/analysis/projection"
+
 	"github.com/spf13/cobra"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -117,10 +119,10 @@ func parseRange(flag, s string) ([]float64, error) {
 }
 
 // fitPopulation reads the latent distribution from a calibration's fit.json.
-func fitPopulation(out *output, file string) (analysis.Population, error) {
+func fitPopulation(out *output, file string) (projection.Population, error) {
 	hf, err := openInput("fit", file)
 	if err != nil {
-		return analysis.Population{}, err
+		return projection.Population{}, err
 	}
 	var v struct {
 		Mean *float64 `json:"latent_mean"`
@@ -133,9 +135,9 @@ func fitPopulation(out *output, file string) (analysis.Population, error) {
 	}
 	out.inputs = append(out.inputs, hf.record())
 	if err != nil || v.Mean == nil || v.SD == nil {
-		return analysis.Population{}, &inputError{fmt.Errorf("%s: want a fit.json with latent_mean and latent_sd", file)}
+		return projection.Population{}, &inputError{fmt.Errorf("%s: want a fit.json with latent_mean and latent_sd", file)}
 	}
-	return analysis.Population{Mean: *v.Mean, SD: *v.SD, N: int(v.N)}, nil
+	return projection.Population{Mean: *v.Mean, SD: *v.SD, N: int(v.N)}, nil
 }
 
 func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
@@ -157,7 +159,7 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 	defer out.abort()
 	seed := o.seed
 	out.seed = &seed
-	pop := analysis.Population{Mean: o.mean, SD: o.sd, N: o.n}
+	pop := projection.Population{Mean: o.mean, SD: o.sd, N: o.n}
 	if o.fitFile != "" {
 		if pop, err = fitPopulation(out, o.fitFile); err != nil {
 			return err
@@ -204,12 +206,12 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 	rng := rand.New(rand.NewPCG(o.seed, 0x9a55))
 	log := newLogger(env, false)
 	log.bar("projection intervals")
-	popts := analysis.ProjectionOptions{Cuts: cuts, Shifts: shifts, Reps: o.reps, Rng: rng,
+	popts := projection.Options{Cuts: cuts, Shifts: shifts, Reps: o.reps, Rng: rng,
 		Progress: func(d, t int) { log.update(float64(d), float64(t)) }}
 	if o.reps == 0 {
 		popts.Reps = -1
 	}
-	P, err := analysis.Project(items, ses, s, pop, observed, popts)
+	P, err := projection.Project(items, ses, s, pop, observed, popts)
 	log.clear()
 	if err != nil {
 		return &inputError{err}
@@ -221,7 +223,7 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 			return err
 		}
 		ai, as := paramsOf(aps)
-		AP, err := analysis.Project(ai, as, s, pop, nil, analysis.ProjectionOptions{Cuts: []float64{s.Cut}, Shifts: []float64{0}, Reps: popts.Reps, Rng: rng})
+		AP, err := projection.Project(ai, as, s, pop, nil, projection.Options{Cuts: []float64{s.Cut}, Shifts: []float64{0}, Reps: popts.Reps, Rng: rng})
 		if err != nil {
 			return &inputError{fmt.Errorf("%s: %w", alt, err)}
 		}
@@ -251,7 +253,7 @@ func paramsOf(ps []analysis.ItemParams) ([]irt.Item, []irt.ItemSE) {
 	return items, ses
 }
 
-func stageProjectFiles(out *output, prefix string, P *analysis.Projection, acc *reports.AccuracyFile) error {
+func stageProjectFiles(out *output, prefix string, P *projection.Result, acc *reports.AccuracyFile) error {
 	if err := out.table(path.Join(prefix, "projection.csv"), reports.ProjectionTable(P)); err != nil {
 		return err
 	}

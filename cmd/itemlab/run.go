@@ -12,6 +12,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/itemlab/itemlab/analysis/calibrate"
+	"github.com/itemlab/itemlab/analysis/classical"
+	"github.com/itemlab/itemlab/analysis/equate"
+	"github.com/itemlab/itemlab/analysis/linking"
+	"github.com/itemlab/itemlab/analysis/projection"
+	"github.com/itemlab/itemlab/analysis/scale"
+
 	"github.com/spf13/cobra"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -216,7 +223,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 	sum.Candidates = d.N
 
 	// Classical analysis.
-	th := analysis.DefaultFlagThresholds()
+	th := classical.DefaultThresholds()
 	setIf := func(dst *float64, v float64) {
 		if v != 0 {
 			*dst = v
@@ -227,7 +234,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 	setIf(&th.TooHard, s.Classical.TooHard)
 	setIf(&th.NonfunctioningDistractor, s.Classical.NonfunctioningDistractor)
 	setIf(&th.HighOmit, s.Classical.HighOmit)
-	copts := analysis.ClassicalOptions{Thresholds: &th}
+	copts := classical.Options{Thresholds: &th}
 	var domains []analysis.Domain
 	if len(s.Domains) > 0 {
 		copts.DomainWeights = map[string]float64{}
@@ -236,7 +243,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 			domains = append(domains, analysis.Domain{Name: dm.Name, Weight: dm.Weight})
 		}
 	}
-	var cl *analysis.Classical
+	var cl *classical.Result
 	if err := stage("analyze", func() (err error) { cl, err = stageAnalyze(out, at("analyze"), d, copts, s.Exam); return }); err != nil {
 		return nil, err
 	}
@@ -265,7 +272,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 		return nil, err
 	}
 	copt.Omit = df.omitRule()
-	var cal *analysis.Calibration
+	var cal *calibrate.Result
 	if err := stage("calibrate", func() (err error) { cal, err = stageCalibrate(c, out, at("calibrate"), d, copt, log); return }); err != nil {
 		return nil, err
 	}
@@ -274,9 +281,9 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 	sum.Converged = &conv
 	// This form's operational parameters (on the reporting scale once linked).
 	formParams := calibrationParams(d, cal)
-	pop := analysis.Population{Mean: cal.Result.LatentMean, SD: cal.Result.LatentSD, N: d.N}
+	pop := projection.Population{Mean: cal.Result.LatentMean, SD: cal.Result.LatentSD, N: d.N}
 	if cal.Result.Method != "mml" {
-		m, sd := analysis.ThetaMoments(cal.Persons)
+		m, sd := calibrate.ThetaMoments(cal.Persons)
 		pop.Mean, pop.SD = m, sd
 	}
 
@@ -293,7 +300,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 			}
 			m, _ := irt.ParseLinkMethod(method)
 			log.bar("linking bootstrap")
-			link, err := analysis.LinkForms(base, formParams, analysis.FormLinkOptions{Method: m, Drift: irt.DriftOptions{Threshold: b.DriftZ}, Rng: rng,
+			link, err := linking.Link(base, formParams, linking.Options{Method: m, Drift: irt.DriftOptions{Threshold: b.DriftZ}, Rng: rng,
 				Progress: func(d, t int) { log.update(float64(d), float64(t)) }})
 			log.clear()
 			if err != nil {
@@ -332,7 +339,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 				}
 			}
 			std := irt.NormalQuadrature(61, -6, 6, 0, 1)
-			cols, err := analysis.IRTEquating(xItems, yItems, link.Constants.TransformQuadrature(std), std, 0.5)
+			cols, err := equate.IRTColumns(xItems, yItems, link.Constants.TransformQuadrature(std), std, 0.5)
 			if err != nil {
 				return &inputError{err}
 			}
@@ -356,7 +363,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 	if sf.method == "" {
 		sf.method = "tcc"
 	}
-	var sc *analysis.Scale
+	var sc *scale.Scale
 	haveScale := s.Scale.Base != "" || s.Scale.CutTheta != nil || s.Scale.CutRaw != nil
 	if !haveScale {
 		skip("scale, score, projection", "no cut given (scale.cut_theta, scale.cut_raw or scale.base)")
@@ -371,8 +378,8 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 					return err
 				}
 			} else {
-				o := analysis.ScaleOptions{CutTheta: s.Scale.CutTheta, CutRaw: s.Scale.CutRaw, Cut: s.Scale.Cut, Min: s.Scale.Min, Max: s.Scale.Max, Slope: s.Scale.Slope}
-				if sc, err = analysis.DefineScale(items, o); err != nil {
+				o := scale.Options{CutTheta: s.Scale.CutTheta, CutRaw: s.Scale.CutRaw, Cut: s.Scale.Cut, Min: s.Scale.Min, Max: s.Scale.Max, Slope: s.Scale.Slope}
+				if sc, err = scale.Define(items, o); err != nil {
 					return &inputError{err}
 				}
 			}
@@ -480,7 +487,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 				reps = 200
 			}
 			log.bar("projection intervals")
-			P, err := analysis.Project(items, ses, sc, pop, d.RawScores(idx), analysis.ProjectionOptions{Cuts: dedupe(cuts), Shifts: shifts, Reps: reps, Rng: rng,
+			P, err := projection.Project(items, ses, sc, pop, d.RawScores(idx), projection.Options{Cuts: dedupe(cuts), Shifts: shifts, Reps: reps, Rng: rng,
 				Progress: func(d, t int) { log.update(float64(d), float64(t)) }})
 			log.clear()
 			if err != nil {
@@ -493,7 +500,7 @@ func runPipeline(c *cobra.Command, env *Env, out *output, prefix string, s *spec
 					return err
 				}
 				ai, as := paramsOf(aps)
-				AP, err := analysis.Project(ai, as, sc, pop, nil, analysis.ProjectionOptions{Cuts: []float64{sc.Cut}, Shifts: []float64{0}, Reps: reps, Rng: rng})
+				AP, err := projection.Project(ai, as, sc, pop, nil, projection.Options{Cuts: []float64{sc.Cut}, Shifts: []float64{0}, Reps: reps, Rng: rng})
 				if err != nil {
 					return &inputError{fmt.Errorf("%s: %w", alt, err)}
 				}
@@ -558,7 +565,7 @@ func paramItems(ps []analysis.ItemParams) []irt.Item {
 
 // calibrationParams turns a calibration into parameter rows (as params.csv
 // would read back), for the stages that follow it in a run.
-func calibrationParams(d *analysis.Dataset, cal *analysis.Calibration) []analysis.ItemParams {
+func calibrationParams(d *analysis.Dataset, cal *calibrate.Result) []analysis.ItemParams {
 	ps := make([]analysis.ItemParams, len(cal.Items))
 	for k, j := range cal.Items {
 		se := cal.Result.SE[k]

@@ -6,6 +6,9 @@ import (
 	"io"
 	"path"
 
+	"github.com/itemlab/itemlab/analysis/ingest"
+	"github.com/itemlab/itemlab/analysis/scale"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -43,7 +46,7 @@ func (f *scaleFlags) add(fs *pflag.FlagSet, define bool) {
 }
 
 // scale returns the scale: read from --scale, or defined on items.
-func (f *scaleFlags) scale(c *cobra.Command, out *output, items []irt.Item) (*analysis.Scale, error) {
+func (f *scaleFlags) scale(c *cobra.Command, out *output, items []irt.Item) (*scale.Scale, error) {
 	if f.scaleFile != "" {
 		if c.Flags().Changed("cut-theta") || c.Flags().Changed("cut-raw") {
 			return nil, usagef("give either --scale (reuse a scale) or --cut-theta/--cut-raw (define one), not both")
@@ -52,7 +55,7 @@ func (f *scaleFlags) scale(c *cobra.Command, out *output, items []irt.Item) (*an
 		if err != nil {
 			return nil, err
 		}
-		var s analysis.Scale
+		var s scale.Scale
 		data, err := io.ReadAll(hf)
 		if err == nil {
 			err = json.Unmarshal(data, &s)
@@ -66,7 +69,7 @@ func (f *scaleFlags) scale(c *cobra.Command, out *output, items []irt.Item) (*an
 		}
 		return &s, nil
 	}
-	var o analysis.ScaleOptions
+	var o scale.Options
 	switch {
 	case c.Flags().Changed("cut-theta") && c.Flags().Changed("cut-raw"):
 		return nil, usagef("give the cut as --cut-theta or as --cut-raw, not both")
@@ -78,15 +81,15 @@ func (f *scaleFlags) scale(c *cobra.Command, out *output, items []irt.Item) (*an
 		return nil, usagef("give the passing standard: --cut-theta X or --cut-raw R (or reuse a scale with --scale scale.json)")
 	}
 	o.Cut, o.Min, o.Max, o.Slope = f.cut, f.min, f.max, f.slope
-	s, err := analysis.DefineScale(items, o)
+	s, err := scale.Define(items, o)
 	if err != nil {
 		return nil, &inputError{err}
 	}
 	return s, nil
 }
 
-func (f *scaleFlags) conversion(items []irt.Item, s *analysis.Scale, scores []int) (*analysis.Conversion, error) {
-	m, err := analysis.ParseConversionMethod(f.method)
+func (f *scaleFlags) conversion(items []irt.Item, s *scale.Scale, scores []int) (*scale.Conversion, error) {
+	m, err := scale.ParseMethod(f.method)
 	if err != nil {
 		return nil, usagef("--method: %v", err)
 	}
@@ -94,7 +97,7 @@ func (f *scaleFlags) conversion(items []irt.Item, s *analysis.Scale, scores []in
 		return nil, usagef("--latent-sd %g: want a positive SD", f.latentSD)
 	}
 	q := irt.NormalQuadrature(61, f.latentMean-6*f.latentSD, f.latentMean+6*f.latentSD, f.latentMean, f.latentSD)
-	conv, err := analysis.NewConversion(items, s, m, q, scores)
+	conv, err := scale.NewConversion(items, s, m, q, scores)
 	if err != nil {
 		return nil, &inputError{err}
 	}
@@ -107,7 +110,7 @@ func loadParams(out *output, flag, file string) ([]analysis.ItemParams, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := analysis.ReadParams(analysis.Source{Name: file, R: hf})
+	ps, err := ingest.ReadParams(ingest.Source{Name: file, R: hf})
 	if err != nil {
 		return nil, &inputError{err}
 	}
@@ -194,7 +197,7 @@ Writes scale.json, conversion.csv and manifest.json.`,
 }
 
 // stageScale writes the conversion table and scale.json under prefix.
-func stageScale(out *output, prefix string, sf *scaleFlags, s *analysis.Scale, items []irt.Item, scores []int) (*analysis.Conversion, error) {
+func stageScale(out *output, prefix string, sf *scaleFlags, s *scale.Scale, items []irt.Item, scores []int) (*scale.Conversion, error) {
 	conv, err := sf.conversion(items, s, scores)
 	if err != nil {
 		return nil, err
@@ -280,7 +283,7 @@ type scoreSummary struct {
 
 // stageScore scores the candidates and writes scores.csv, conversion.csv
 // and score_summary.json under prefix.
-func stageScore(out *output, prefix string, sf *scaleFlags, s *analysis.Scale, d *analysis.Dataset, ps []analysis.ItemParams) (*scoreSummary, error) {
+func stageScore(out *output, prefix string, sf *scaleFlags, s *scale.Scale, d *analysis.Dataset, ps []analysis.ItemParams) (*scoreSummary, error) {
 	idx, items, err := analysis.FormItems(d, ps)
 	if err != nil {
 		return nil, &inputError{err}
@@ -289,7 +292,7 @@ func stageScore(out *output, prefix string, sf *scaleFlags, s *analysis.Scale, d
 	if err != nil {
 		return nil, err
 	}
-	scores, domains := analysis.ScoreCandidates(d, idx, conv)
+	scores, domains := scale.ScoreCandidates(d, idx, conv)
 	sum := &scoreSummary{Candidates: d.N, Items: len(idx), RawCut: conv.RawCut, Method: conv.Method.String()}
 	var total float64
 	for _, sc := range scores {

@@ -6,16 +6,17 @@ import (
 	"math/rand/v2"
 	"path"
 
+	"github.com/itemlab/itemlab/analysis/simulate"
+
 	"github.com/spf13/cobra"
 
-	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/reports"
 )
 
 type simulateOptions struct {
 	out  string
 	seed uint64
-	sim  analysis.SimOptions
+	sim  simulate.Options
 }
 
 func newSimulateCmd(env *Env) *cobra.Command {
@@ -73,10 +74,10 @@ built around: 100 operational + 25 pretest items, five domains weighted
 }
 
 // runSimulate simulates and stages the files under the folder prefix of out.
-func runSimulate(out *output, o simulateOptions, prefix string) (*analysis.Simulation, error) {
+func runSimulate(out *output, o simulateOptions, prefix string) (*simulate.Simulation, error) {
 	seed := o.seed
 	out.seed = &seed
-	sim, err := analysis.Simulate(rand.New(rand.NewPCG(o.seed, 0x1fe1ab)), o.sim)
+	sim, err := simulate.Simulate(rand.New(rand.NewPCG(o.seed, 0x1fe1ab)), o.sim)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}

@@ -1,0 +1,340 @@
+package dif
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// DIFGroup is a candidate's role in a DIF analysis.
+type Group uint8
+
+// DIF groups. Candidates in DIFNeither take no part in the analysis.
+const (
+	Neither Group = iota
+	Reference
+	Focal
+)
+
+// GroupsByLabel assigns every candidate of d to a DIF group by
+// Candidate.Group: the focal label gives DIFFocal, the reference label
+// DIFReference, anything else DIFNeither. An empty reference label makes
+// every candidate with a non-empty group other than focal a reference
+// candidate. It returns an error when either group is empty.
+func GroupsByLabel(d *analysis.Dataset, reference, focal string) ([]Group, error) {
+	if focal == "" {
+		return nil, errors.New("analysis: DIF: no focal group label")
+	}
+	if reference == focal {
+		return nil, fmt.Errorf("analysis: DIF: reference and focal group are both %q", focal)
+	}
+	g := make([]Group, d.N)
+	var nr, nf int
+	for i := range g {
+		switch lab := d.Candidates[i].Group; {
+		case lab == focal:
+			g[i] = Focal
+			nf++
+		case lab == reference || (reference == "" && lab != ""):
+			g[i] = Reference
+			nr++
+		}
+	}
+	switch {
+	case nf == 0:
+		return nil, fmt.Errorf("analysis: DIF: no candidate in focal group %q", focal)
+	case nr == 0 && reference == "":
+		return nil, fmt.Errorf("analysis: DIF: no candidate in a group other than %q", focal)
+	case nr == 0:
+		return nil, fmt.Errorf("analysis: DIF: no candidate in reference group %q", reference)
+	}
+	return g, nil
+}
+
+// ETSCategory is the ETS DIF category of an item: A (negligible), B
+// (slight to moderate) or C (moderate to large).
+type ETSCategory string
+
+// ETS DIF categories.
+const (
+	ETSA ETSCategory = "A"
+	ETSB ETSCategory = "B"
+	ETSC ETSCategory = "C"
+)
+
+// Which group an item favours.
+const (
+	FavoursReference = "reference"
+	FavoursFocal     = "focal"
+	FavoursNone      = "none"
+)
+
+// DIFOptions tune MantelHaenszel. The zero value is valid and reproduces
+// difR::difMH (every observed score level is a stratum, α = .05).
+type Options struct {
+	// MinStratum, when positive, pools adjacent score levels (from the
+	// lowest up) until a stratum holds at least MinStratum candidates of
+	// each group; a remainder at the top that does not reach it joins the
+	// stratum below. Zero keeps every observed score level as its own
+	// stratum, as difR does.
+	MinStratum int
+	// Alpha is the significance level of the ETS classification tests;
+	// zero means 0.05.
+	Alpha float64
+}
+
+// DIFResult is the Mantel–Haenszel DIF analysis of one item.
+type Result struct {
+	Item   int // index in the dataset
+	ItemID string
+	// NReference and NFocal are the candidates of each group in the
+	// strata used (strata of a single candidate carry no information and
+	// are left out, as in difR).
+	NReference, NFocal int
+	Strata             int // strata used
+	// OddsRatio is the Mantel–Haenszel common odds ratio α_MH (reference
+	// over focal: above 1 the item favours the reference group).
+	OddsRatio float64
+	// DDIF is MH D-DIF = −2.35·ln α_MH, on the ETS delta scale; negative
+	// values favour the reference group.
+	DDIF float64
+	// SE is the standard error of DDIF, 2.35·√Var(ln α_MH) with the
+	// Phillips–Holland (1987) variance (the same as Robins, Breslow &
+	// Greenland 1986).
+	SE float64
+	// ChiSquare is the MH χ² with continuity correction (1 df) and P its
+	// upper-tail probability.
+	ChiSquare, P float64
+	Category     ETSCategory
+	// Favours is FavoursReference (DDIF < 0), FavoursFocal (DDIF > 0), or
+	// FavoursNone for a category A item.
+	Favours string
+}
+
+// MantelHaenszel runs the Mantel–Haenszel DIF procedure for the listed
+// items (nil: every item) between the reference and focal candidates of
+// groups (len d.N, e.g. from GroupsByLabel). Candidates are matched on the
+// operational score, which for an operational item includes the studied
+// item (Holland & Thayer 1988) and for a pretest or excluded item is the
+// operational score it is not part of. Omits count as wrong.
+//
+// For each stratum k (a matching-score level, or a pool of levels; see
+// DIFOptions.MinStratum) with reference right/wrong A_k, B_k, focal
+// right/wrong C_k, D_k and T_k candidates (strata with T_k ≤ 1 are
+// skipped):
+//
+//	α_MH    = Σ A_k·D_k/T_k / Σ B_k·C_k/T_k
+//	MH D-DIF = −2.35·ln α_MH
+//	Var(ln α_MH) = Σ (A_k D_k + α_MH B_k C_k)(A_k + D_k + α_MH (B_k + C_k))/T_k²
+//	               / (2·(Σ A_k D_k/T_k)²)                 (Phillips & Holland 1987)
+//	χ²_MH   = (|Σ A_k − Σ E(A_k)| − ½)² / Σ Var(A_k),
+//	E(A_k) = n_Rk m_1k / T_k,  Var(A_k) = n_Rk n_Fk m_1k m_0k / (T_k² (T_k − 1)),
+//
+// as difR::mantelHaenszel computes them. When Σ A_k D_k/T_k or
+// Σ B_k C_k/T_k is zero the odds ratio is 0 or +Inf and SE is NaN; when no
+// stratum holds both groups and both responses, every statistic is NaN and
+// the category is A.
+//
+// The ETS category follows Zwick (2012): A when MH D-DIF is not
+// significantly different from 0 (the χ²_MH test at level Alpha) or
+// |MH D-DIF| < 1; C when |MH D-DIF| ≥ 1.5 and |MH D-DIF| is significantly
+// greater than 1 (one-sided z test, (|MH D-DIF| − 1)/SE > z₁₋α, 1.645 at
+// α = .05); B otherwise.
+//
+// References: Holland, P. W. & Thayer, D. T. (1988). Differential item
+// performance and the Mantel–Haenszel procedure. In H. Wainer & H. I. Braun
+// (Eds.), Test Validity (pp. 129–145). Erlbaum. Phillips, A. & Holland,
+// P. W. (1987). Estimators of the variance of the Mantel–Haenszel log-odds-
+// ratio estimate. Biometrics, 43, 425–431. Zwick, R. (2012). A review of
+// ETS differential item functioning assessment procedures: flagging rules,
+// minimum sample size requirements, and criterion refinement (ETS RR-12-08).
+// Zieky, M. (1993). Practical questions in the use of DIF statistics in test
+// development. In P. W. Holland & H. Wainer (Eds.), Differential Item
+// Functioning (pp. 337–347). Erlbaum.
+func MantelHaenszel(d *analysis.Dataset, groups []Group, items []int, opts Options) ([]Result, error) {
+	items, op, err := difInputs(d, groups, items, "DIF")
+	if err != nil {
+		return nil, err
+	}
+	sig := opts.Alpha
+	if sig == 0 {
+		sig = 0.05
+	}
+	if !(sig > 0 && sig < 1) {
+		return nil, fmt.Errorf("analysis: DIF: significance level %v not in (0, 1)", opts.Alpha)
+	}
+	tab, levels := difTally(d, groups, items, op)
+	out := make([]Result, len(items))
+	for idx, j := range items {
+		strata := mhStrata(tab[idx*levels*4:(idx+1)*levels*4], opts.MinStratum)
+		r := mhStatistics(strata, sig)
+		r.Item, r.ItemID = j, d.Items[j].ID
+		out[idx] = r
+	}
+	return out, nil
+}
+
+// mhTable is one stratum: reference right A, wrong B; focal right C, wrong D.
+type mhTable struct{ A, B, C, D float64 }
+
+// mhStrata turns the per-level counts (4 per level: ref wrong, ref right,
+// focal wrong, focal right) into strata, pooling adjacent levels when
+// minStratum > 0.
+func mhStrata(levels []int64, minStratum int) []mhTable {
+	var out []mhTable
+	var cur mhTable
+	open := false
+	for s := 0; s < len(levels)/4; s++ {
+		t := mhTable{A: float64(levels[s*4+1]), B: float64(levels[s*4]), C: float64(levels[s*4+3]), D: float64(levels[s*4+2])}
+		if t.A+t.B+t.C+t.D == 0 {
+			continue
+		}
+		if minStratum <= 0 {
+			out = append(out, t)
+			continue
+		}
+		cur = mhTable{cur.A + t.A, cur.B + t.B, cur.C + t.C, cur.D + t.D}
+		open = true
+		if cur.A+cur.B >= float64(minStratum) && cur.C+cur.D >= float64(minStratum) {
+			out = append(out, cur)
+			cur, open = mhTable{}, false
+		}
+	}
+	if open {
+		if len(out) > 0 {
+			last := &out[len(out)-1]
+			last.A, last.B, last.C, last.D = last.A+cur.A, last.B+cur.B, last.C+cur.C, last.D+cur.D
+		} else {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
+// mhStatistics computes the MH statistics and ETS category from strata.
+func mhStatistics(strata []mhTable, sig float64) Result {
+	var r Result
+	var num, den, sumA, sumEA, sumVA float64
+	used := strata[:0:0]
+	for _, t := range strata {
+		T := t.A + t.B + t.C + t.D
+		if T <= 1 {
+			continue
+		}
+		used = append(used, t)
+		nR, nF, m1, m0 := t.A+t.B, t.C+t.D, t.A+t.C, t.B+t.D
+		r.NReference += int(nR)
+		r.NFocal += int(nF)
+		num += t.A * t.D / T
+		den += t.B * t.C / T
+		sumA += t.A
+		sumEA += nR * m1 / T
+		sumVA += nR * nF * m1 * m0 / (T * T * (T - 1))
+	}
+	r.Strata = len(used)
+	r.OddsRatio = num / den
+	r.DDIF = -2.35 * math.Log(r.OddsRatio)
+	r.SE = math.NaN()
+	if num > 0 && den > 0 {
+		alpha := r.OddsRatio
+		var v float64
+		for _, t := range used {
+			T := t.A + t.B + t.C + t.D
+			v += (t.A*t.D + alpha*t.B*t.C) * (t.A + t.D + alpha*(t.B+t.C)) / (T * T)
+		}
+		r.SE = 2.35 * math.Sqrt(v/(2*num*num))
+	}
+	r.ChiSquare, r.P = math.NaN(), math.NaN() // no stratum with both groups and both responses
+	if sumVA > 0 {
+		dev := math.Abs(sumA-sumEA) - 0.5
+		r.ChiSquare = dev * dev / sumVA
+		r.P = math.Erfc(math.Sqrt(r.ChiSquare / 2)) // upper tail of χ² with 1 df
+	}
+	r.Category = ETSClassify(r.DDIF, r.SE, r.P, sig)
+	switch {
+	case r.Category == ETSA || math.IsNaN(r.DDIF):
+		r.Favours = FavoursNone
+	case r.DDIF < 0:
+		r.Favours = FavoursReference
+	default:
+		r.Favours = FavoursFocal
+	}
+	return r
+}
+
+// ETSClassify returns the ETS category of an item with MH D-DIF dDIF, its
+// standard error se and the p-value p of the test of no DIF, at
+// significance level sig (Zwick 2012; see MantelHaenszel): A when p ≥ sig
+// or |dDIF| < 1 (or dDIF or p is NaN); C when |dDIF| ≥ 1.5 and
+// (|dDIF| − 1)/se > z₁₋sig; B otherwise (including a NaN se).
+func ETSClassify(dDIF, se, p, sig float64) ETSCategory {
+	a := math.Abs(dDIF)
+	if math.IsNaN(dDIF) || math.IsNaN(p) || p >= sig || a < 1 {
+		return ETSA
+	}
+	z := math.Sqrt2 * math.Erfinv(1-2*sig) // upper sig quantile of N(0, 1)
+	if a >= 1.5 && (a-1)/se > z {
+		return ETSC
+	}
+	return ETSB
+}
+
+// difTally counts the candidates of each studied item by stratum s of the
+// operational total, group g (0 reference, 1 focal) and item score x:
+// tab[(idx*levels + s)*4 + 2g + x], levels = len(op) + 1.
+func difTally(d *analysis.Dataset, groups []Group, items, op []int) (tab []int64, levels int) {
+	score := d.RawScores(op)
+	levels = len(op) + 1
+	tab = make([]int64, len(items)*levels*4)
+	for i := 0; i < d.N; i++ {
+		var g int
+		switch groups[i] {
+		case Reference:
+			g = 0
+		case Focal:
+			g = 1
+		default:
+			continue
+		}
+		row := d.Scored[i*d.J : (i+1)*d.J]
+		base := score[i]*4 + 2*g
+		for idx, j := range items {
+			x := 0
+			if row[j] == 1 {
+				x = 1
+			}
+			tab[idx*levels*4+base+x]++
+		}
+	}
+	return tab, levels
+}
+
+// difInputs checks the inputs of a DIF study (label names it in errors) and
+// returns the items to study (all when items is nil) and the operational
+// items whose total is the matching criterion.
+func difInputs(d *analysis.Dataset, groups []Group, items []int, label string) (studied, op []int, err error) {
+	if d == nil || len(groups) != d.N {
+		return nil, nil, fmt.Errorf("analysis: %s: need one group per candidate", label)
+	}
+	if len(d.Scored) != d.N*d.J || len(d.Items) != d.J {
+		return nil, nil, fmt.Errorf("analysis: %s: dataset shape %d×%d does not match its items or matrix", label, d.N, d.J)
+	}
+	if items == nil {
+		items = make([]int, d.J)
+		for j := range items {
+			items[j] = j
+		}
+	}
+	for _, j := range items {
+		if j < 0 || j >= d.J {
+			return nil, nil, fmt.Errorf("analysis: %s: item index %d out of range [0, %d)", label, j, d.J)
+		}
+	}
+	op = d.ItemsWithStatus(analysis.Operational)
+	if len(op) == 0 {
+		return nil, nil, analysis.ErrNoOperational
+	}
+	return items, op, nil
+}

@@ -1,0 +1,537 @@
+package ingest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// ReadOptions control how responses are read.
+type Options struct {
+	Sheet       string   // XLSX sheet of the responses; empty means the first
+	ItemsSheet  string   // XLSX sheet of the items file; empty means the first
+	IDColumn    string   // candidate id column; empty means auto-detect (see Load)
+	GroupColumn string   // group column (for DIF); empty means a column named "group", if any
+	FormColumn  string   // form column; empty means a column named "form", if any
+	Ignore      []string // response-file columns to skip (e.g. demographics)
+	Options     []string // option codes of items that declare none; nil means DefaultOptions
+	// NotReached marks the trailing run of omits of each candidate (in the
+	// order of the response file's columns) as not reached: missing in every
+	// calibration, whatever the omit rule.
+	NotReached bool
+}
+
+var (
+	idAliases    = []string{"examinee_id", "id", "examinee", "candidate_id", "candidate", "person_id", "person", "student_id", "student", "respondent_id", "respondent", "examineeid", "candidateid"}
+	groupAliases = []string{"group", "dif_group"}
+	formAliases  = []string{"form", "form_id", "test_form"}
+	itemAliases  = []string{"item_id", "item", "itemid"}
+	respAliases  = []string{"response", "answer", "resp", "score", "value"}
+)
+
+// Load reads a responses file (and, if items is non-nil, an items file) into
+// a Dataset, checking everything later commands rely on.
+//
+// The responses may be wide — one row per candidate, one column per item —
+// as CSV, TSV or XLSX, or long CSV with the columns examinee_id, item_id and
+// response (detected from the header). Cells hold an option code declared for
+// the item, 0/1 for items scored already, or a blank (also "NA" or ".") for an
+// omit.
+//
+// The candidate id column is opts.IDColumn or, if empty, the first column
+// whose header is a usual id name (examinee_id, id, candidate_id, person, …);
+// failing that, with an items file, a first column that is not an item.
+// Without any, candidates are numbered by row. Group and form columns work the
+// same way with the names "group" and "form".
+//
+// Without an items file every other column is an operational item scored
+// 0/1. With one, every other column must be an item of the items file and
+// every item of the items file must have a column.
+//
+// Errors are *ParseError values that name file, line (or sheet and cell),
+// column and item. Problems that are not errors are in Dataset.Warnings.
+func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, error) {
+	var defs []analysis.ItemInfo
+	if items != nil {
+		var err error
+		defs, err = ReadItems(*items, ItemsOptions{Sheet: opts.ItemsSheet, Options: opts.Options})
+		if err != nil {
+			return nil, err
+		}
+	}
+	tab, err := openTable(responses, opts.Sheet)
+	if err != nil {
+		return nil, err
+	}
+	header, err := tab.Next()
+	if err == io.EOF {
+		return nil, &analysis.ParseError{File: responses.Name, Err: analysis.ErrEmptyFile}
+	}
+	if err != nil {
+		return nil, err
+	}
+	header = append([]string(nil), header...)
+	for k := range header {
+		header[k] = strings.TrimSpace(header[k])
+	}
+	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts}
+	var d *analysis.Dataset
+	if isLong(header) {
+		d, err = ld.long()
+	} else {
+		d, err = ld.wide()
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Sources = append(d.Sources, responses.Name)
+	if items != nil {
+		d.Sources = append(d.Sources, items.Name)
+	}
+	if opts.NotReached {
+		d.MarkNotReached()
+	}
+	d.Warnings = append(d.Warnings, d.CheckWarnings()...)
+	return d, nil
+}
+
+// isLong reports whether a header is that of the long format.
+func isLong(h []string) bool {
+	return findCol(h, "", idAliases[:1]) >= 0 && findCol(h, "", itemAliases) >= 0 &&
+		findCol(h, "", respAliases) >= 0 && len(h) <= 5
+}
+
+// findCol returns the column named want, or if want is empty the first
+// column whose lower-cased name is one of aliases; -1 if none.
+func findCol(h []string, want string, aliases []string) int {
+	if want != "" {
+		for k, c := range h {
+			if c == want {
+				return k
+			}
+		}
+		for k, c := range h {
+			if strings.EqualFold(c, want) {
+				return k
+			}
+		}
+		return -1
+	}
+	for _, a := range aliases {
+		for k, c := range h {
+			if strings.ToLower(c) == a {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+type loader struct {
+	name   string
+	tab    tableSource
+	header []string
+	defs   []analysis.ItemInfo
+	opts   Options
+}
+
+// cellDecoder turns a cell into an option index, Omit, or an error.
+type cellDecoder struct {
+	single [256]uint8 // single-byte code → index+1 (0: not a code)
+	multi  map[string]uint8
+	opts   []string
+}
+
+func newCellDecoder(options []string) *cellDecoder {
+	c := &cellDecoder{opts: options}
+	for k, o := range options {
+		if len(o) == 1 {
+			c.single[o[0]] = uint8(k + 1)
+		} else {
+			if c.multi == nil {
+				c.multi = map[string]uint8{}
+			}
+			c.multi[o] = uint8(k)
+		}
+	}
+	// Letters match in either case unless both cases are declared.
+	for k, o := range options {
+		if len(o) == 1 {
+			b := o[0]
+			var other byte
+			switch {
+			case b >= 'A' && b <= 'Z':
+				other = b + 'a' - 'A'
+			case b >= 'a' && b <= 'z':
+				other = b - ('a' - 'A')
+			}
+			if other != 0 && c.single[other] == 0 {
+				c.single[other] = uint8(k + 1)
+			}
+		}
+	}
+	return c
+}
+
+var errNotCode = errors.New("not a code")
+
+func (c *cellDecoder) decode(s []byte) (uint8, error) {
+	if len(s) == 1 {
+		if v := c.single[s[0]]; v != 0 {
+			return v - 1, nil
+		}
+	}
+	t := bytes.TrimSpace(s)
+	if len(t) == 0 {
+		return analysis.Omit, nil
+	}
+	if len(t) == 1 {
+		if v := c.single[t[0]]; v != 0 {
+			return v - 1, nil
+		}
+	}
+	if v, ok := c.multi[string(t)]; ok {
+		return v, nil
+	}
+	// Spreadsheets write pre-scored 0/1 as 1.0.
+	if len(c.opts) == 2 && c.opts[0] == "0" && c.opts[1] == "1" {
+		if f, err := strconv.ParseFloat(string(t), 64); err == nil && (f == 0 || f == 1) {
+			return uint8(f), nil
+		}
+	}
+	if string(t) == "NA" || string(t) == "." {
+		return analysis.Omit, nil
+	}
+	return 0, errNotCode
+}
+
+func (c *cellDecoder) describe() string {
+	if len(c.opts) == 2 && c.opts[0] == "0" && c.opts[1] == "1" {
+		return "want 0, 1 or blank"
+	}
+	return "want one of " + strings.Join(c.opts, ", ") + " or blank (declare other codes in the items file's options column or with --options)"
+}
+
+func (l *loader) badCell(field int, item string, cell []byte, dec *cellDecoder) error {
+	if !utf8.Valid(cell) {
+		return l.tab.errAt(field, item, analysis.ErrInvalidUTF8)
+	}
+	return l.tab.errAt(field, item, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), dec.describe()))
+}
+
+// nextRow returns the next record as byte slices, without copying when the
+// source is a delimited text file.
+func (l *loader) nextRow() ([][]byte, error) {
+	if f, ok := l.tab.(*fastCSV); ok {
+		return f.NextBytes()
+	}
+	rec, err := l.tab.Next()
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(rec))
+	for k, s := range rec {
+		out[k] = []byte(s)
+	}
+	return out, nil
+}
+
+// textField returns a field that is text (an id, group or form code),
+// checked to be UTF-8 and trimmed.
+func (l *loader) textField(rec [][]byte, k int) (string, error) {
+	f := bytes.TrimSpace(rec[k])
+	if !utf8.Valid(f) {
+		return "", l.tab.errAt(k, "", analysis.ErrInvalidUTF8)
+	}
+	return string(f), nil
+}
+
+func (l *loader) specialColumns() (id, group, form int, err error) {
+	h := l.header
+	id = findCol(h, l.opts.IDColumn, idAliases)
+	if l.opts.IDColumn != "" && id < 0 {
+		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no id column %q in the header", l.opts.IDColumn))
+	}
+	group = findCol(h, l.opts.GroupColumn, groupAliases)
+	if l.opts.GroupColumn != "" && group < 0 {
+		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no group column %q in the header", l.opts.GroupColumn))
+	}
+	form = findCol(h, l.opts.FormColumn, formAliases)
+	if l.opts.FormColumn != "" && form < 0 {
+		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no form column %q in the header", l.opts.FormColumn))
+	}
+	return id, group, form, nil
+}
+
+func (l *loader) wide() (*analysis.Dataset, error) {
+	h := l.header
+	idCol, groupCol, formCol, err := l.specialColumns()
+	if err != nil {
+		return nil, err
+	}
+	ignore := map[string]bool{}
+	for _, c := range l.opts.Ignore {
+		ignore[strings.ToLower(strings.TrimSpace(c))] = true
+	}
+	byID := map[string]int{}
+	for j := range l.defs {
+		byID[l.defs[j].ID] = j
+	}
+	if l.defs != nil && idCol < 0 && len(h) > 0 {
+		if _, isItem := byID[h[0]]; !isItem && groupCol != 0 && formCol != 0 && !ignore[strings.ToLower(h[0])] {
+			idCol = 0
+		}
+	}
+	// colItem[k] is the dataset item of column k, or -1.
+	colItem := make([]int, len(h))
+	seenCol := map[string]int{}
+	var items []analysis.ItemInfo
+	for k, name := range h {
+		colItem[k] = -1
+		if k == idCol || k == groupCol || k == formCol || ignore[strings.ToLower(name)] {
+			continue
+		}
+		if name == "" {
+			return nil, l.tab.errAt(k, "", errors.New("empty column name in the header: every item column needs its item id"))
+		}
+		if prev, dup := seenCol[name]; dup {
+			return nil, l.tab.errAt(k, name, fmt.Errorf("duplicate item id: the header repeats column %d", prev+1))
+		}
+		seenCol[name] = k
+		if l.defs == nil {
+			items = append(items, analysis.ItemInfo{ID: name, Options: []string{"0", "1"}, KeyMask: 2, Status: analysis.Operational, Column: k + 1})
+			colItem[k] = len(items) - 1
+			continue
+		}
+		if _, ok := byID[name]; !ok {
+			return nil, l.tab.errAt(k, name, fmt.Errorf("column is not an item of the items file (nor the id, group or form column); add it to the items file or skip it with --ignore %s", name))
+		}
+	}
+	if l.defs != nil {
+		items = append(items, l.defs...)
+		for j := range items {
+			k, ok := seenCol[items[j].ID]
+			if !ok {
+				return nil, l.tab.errAt(-1, items[j].ID, errors.New("item of the items file has no column in the responses"))
+			}
+			items[j].Column = k + 1
+			colItem[k] = j
+		}
+	}
+	if len(items) == 0 {
+		return nil, l.tab.errAt(-1, "", errors.New("no item columns in the header"))
+	}
+	J := len(items)
+	decs := make([]*cellDecoder, J)
+	shared := map[string]*cellDecoder{}
+	for j := range items {
+		key := strings.Join(items[j].Options, "\x00")
+		if shared[key] == nil {
+			shared[key] = newCellDecoder(items[j].Options)
+		}
+		decs[j] = shared[key]
+	}
+	d := &analysis.Dataset{Items: items, J: J}
+	d.PreScored = allPreScored(items)
+	p := &rowParser{name: l.name, colItem: colItem, decs: decs, items: items,
+		idCol: idCol, groupCol: groupCol, formCol: formCol, width: len(h)}
+	switch t := l.tab.(type) {
+	case *fastCSV:
+		p.delimiter = t.delim
+	case *xlsxSource:
+		p.sheet = t.sheet
+	}
+	if err := l.wideRows(d, p); err != nil {
+		return nil, err
+	}
+	if len(d.Candidates) == 0 {
+		return nil, &analysis.ParseError{File: l.name, Err: analysis.ErrHeaderOnly}
+	}
+	d.N = len(d.Candidates)
+	d.Score()
+	return d, nil
+}
+
+// rowChunks collects fixed-width rows in blocks, so that a million rows are
+// not copied again and again as one slice grows. Blocks start small and
+// double up to rowsPerChunk rows, so a small file costs little.
+type rowChunks struct {
+	width  int
+	chunks [][]uint8 // full blocks, then the current one
+	n      int       // rows in the current block
+	total  int       // rows in all blocks
+}
+
+const rowsPerChunk = 1 << 14
+
+func (r *rowChunks) add() []uint8 {
+	if len(r.chunks) == 0 || r.n*r.width == len(r.chunks[len(r.chunks)-1]) {
+		rows := min(64<<min(len(r.chunks), 8), rowsPerChunk)
+		r.chunks = append(r.chunks, make([]uint8, rows*r.width))
+		r.n = 0
+	}
+	c := r.chunks[len(r.chunks)-1]
+	row := c[r.n*r.width : (r.n+1)*r.width]
+	r.n++
+	r.total++
+	return row
+}
+
+// join returns all rows as one slice and releases the blocks.
+func (r *rowChunks) join() []uint8 {
+	if len(r.chunks) == 0 {
+		return nil
+	}
+	out := make([]uint8, 0, r.total*r.width)
+	for k, c := range r.chunks {
+		if k == len(r.chunks)-1 {
+			c = c[:r.n*r.width]
+		}
+		out = append(out, c...)
+		r.chunks[k] = nil
+	}
+	return out
+}
+
+func allPreScored(items []analysis.ItemInfo) bool {
+	for j := range items {
+		o := items[j].Options
+		if len(o) != 2 || o[0] != "0" || o[1] != "1" {
+			return false
+		}
+	}
+	return len(items) > 0
+}
+
+// long reads the long format: one row per candidate × item.
+func (l *loader) long() (*analysis.Dataset, error) {
+	h := l.header
+	idCol := findCol(h, "", idAliases[:1])
+	itemCol := findCol(h, "", itemAliases)
+	respCol := findCol(h, "", respAliases)
+	_, groupCol, formCol, err := l.specialColumns()
+	if err != nil {
+		return nil, err
+	}
+	for k, name := range h {
+		if k != idCol && k != itemCol && k != respCol && k != groupCol && k != formCol {
+			return nil, l.tab.errAt(k, "", fmt.Errorf("unexpected column %q in a long-format file (want examinee_id, item_id, response and optionally group, form)", name))
+		}
+	}
+	var items []analysis.ItemInfo
+	byID := map[string]int{}
+	if l.defs != nil {
+		items = append(items, l.defs...)
+		for j := range items {
+			byID[items[j].ID] = j
+		}
+	}
+	var decs []*cellDecoder
+	for j := range items {
+		decs = append(decs, newCellDecoder(items[j].Options))
+	}
+	type cell struct {
+		cand, item int
+		v          uint8
+		line       int
+	}
+	var cells []cell
+	d := &analysis.Dataset{}
+	cand := map[string]int{}
+	for {
+		rec, err := l.nextRow()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		line := l.tab.Line()
+		id, err := l.textField(rec, idCol)
+		if err != nil {
+			return nil, err
+		}
+		if id == "" {
+			return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
+		}
+		ci, ok := cand[id]
+		if !ok {
+			ci = len(d.Candidates)
+			cand[id] = ci
+			c := analysis.Candidate{ID: id, Line: line}
+			if groupCol >= 0 {
+				if c.Group, err = l.textField(rec, groupCol); err != nil {
+					return nil, err
+				}
+			}
+			if formCol >= 0 {
+				if c.Form, err = l.textField(rec, formCol); err != nil {
+					return nil, err
+				}
+			}
+			d.Candidates = append(d.Candidates, c)
+		} else if groupCol >= 0 {
+			g, err := l.textField(rec, groupCol)
+			if err != nil {
+				return nil, err
+			}
+			if g != d.Candidates[ci].Group {
+				return nil, l.tab.errAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", analysis.QuoteCell(id), analysis.QuoteCell(g), analysis.QuoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
+			}
+		}
+		iid, err := l.textField(rec, itemCol)
+		if err != nil {
+			return nil, err
+		}
+		j, ok := byID[iid]
+		if !ok {
+			if l.defs != nil {
+				return nil, l.tab.errAt(itemCol, iid, errors.New("item is not in the items file"))
+			}
+			if iid == "" {
+				return nil, l.tab.errAt(itemCol, "", errors.New("empty item id"))
+			}
+			j = len(items)
+			byID[iid] = j
+			items = append(items, analysis.ItemInfo{ID: iid, Options: []string{"0", "1"}, KeyMask: 2, Status: analysis.Operational})
+			decs = append(decs, newCellDecoder(items[j].Options))
+		}
+		v, err := decs[j].decode(rec[respCol])
+		if err != nil {
+			return nil, l.badCell(respCol, iid, rec[respCol], decs[j])
+		}
+		cells = append(cells, cell{ci, j, v, line})
+	}
+	if len(d.Candidates) == 0 {
+		return nil, &analysis.ParseError{File: l.name, Err: analysis.ErrHeaderOnly}
+	}
+	d.Items, d.N, d.J = items, len(d.Candidates), len(items)
+	d.PreScored = allPreScored(items)
+	d.Raw = make([]uint8, d.N*d.J)
+	for k := range d.Raw {
+		d.Raw[k] = analysis.Omit
+	}
+	at := make([]int32, d.N*d.J) // line of the cell's row, to report duplicates
+	for _, c := range cells {
+		p := c.cand*d.J + c.item
+		if at[p] != 0 {
+			return nil, &analysis.ParseError{File: l.name, Row: c.line, Column: itemCol + 1, Item: items[c.item].ID,
+				Err: fmt.Errorf("duplicate response of candidate %s to this item (first on line %d)", analysis.QuoteCell(d.Candidates[c.cand].ID), at[p])}
+		}
+		at[p] = int32(c.line)
+		d.Raw[p] = c.v
+	}
+	for j := range d.Items {
+		if d.Items[j].Column == 0 {
+			d.Items[j].Column = j + 1
+		}
+	}
+	d.Score()
+	return d, nil
+}

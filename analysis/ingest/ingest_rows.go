@@ -1,0 +1,319 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// rowParser decodes one record of a wide responses file into a row of option
+// codes and a candidate. It is safe for concurrent use.
+type rowParser struct {
+	name, sheet              string
+	colItem                  []int // item of each column, or -1
+	decs                     []*cellDecoder
+	items                    []analysis.ItemInfo
+	idCol, groupCol, formCol int
+	width                    int  // fields per record
+	delimiter                byte // of delimited text
+}
+
+func (p *rowParser) delim() byte { return p.delimiter }
+
+func (p *rowParser) errAt(line, field int, item string, err error) *analysis.ParseError {
+	e := &analysis.ParseError{File: p.name, Sheet: p.sheet, Row: line, Item: item, Err: err}
+	if field >= 0 {
+		e.Column = field + 1
+	}
+	return e
+}
+
+func (p *rowParser) text(rec [][]byte, k, line int) (string, error) {
+	f := bytes.TrimSpace(rec[k])
+	if !utf8.Valid(f) {
+		return "", p.errAt(line, k, "", analysis.ErrInvalidUTF8)
+	}
+	return string(f), nil
+}
+
+// parse fills row and c from rec, found on the given line. The id is
+// checked to be non-empty; duplicates are the caller's to find.
+func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candidate) error {
+	c.Line = line
+	var err error
+	if p.idCol >= 0 {
+		if c.ID, err = p.text(rec, p.idCol, line); err != nil {
+			return err
+		}
+		if c.ID == "" {
+			return p.errAt(line, p.idCol, "", errors.New("empty candidate id"))
+		}
+	}
+	if p.groupCol >= 0 {
+		if c.Group, err = p.text(rec, p.groupCol, line); err != nil {
+			return err
+		}
+	}
+	if p.formCol >= 0 {
+		if c.Form, err = p.text(rec, p.formCol, line); err != nil {
+			return err
+		}
+	}
+	for k, cell := range rec {
+		j := p.colItem[k]
+		if j < 0 {
+			continue
+		}
+		v, err := p.decs[j].decode(cell)
+		if err != nil {
+			if !utf8.Valid(cell) {
+				return p.errAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
+			}
+			return p.errAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
+		}
+		row[j] = v
+	}
+	return nil
+}
+
+// wideRows reads every data row of a wide file into d (Candidates and Raw).
+// Delimited text without quotes is split into blocks of lines that are
+// decoded in parallel and merged in file order; a file with quotes (which may
+// hide line ends inside fields) and a worksheet are read row by row.
+func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
+	seen := map[string]int{}
+	var rows rowChunks
+	rows.width = d.J
+	add := func(c analysis.Candidate, row []uint8) error {
+		if p.idCol >= 0 {
+			if prev, dup := seen[c.ID]; dup {
+				return p.errAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev))
+			}
+			seen[c.ID] = c.Line
+		} else {
+			c.ID = strconv.Itoa(len(d.Candidates) + 1)
+		}
+		copy(rows.add(), row)
+		d.Candidates = append(d.Candidates, c)
+		return nil
+	}
+	sequential := func(next func() ([][]byte, error), line func() int) error {
+		row := make([]uint8, d.J)
+		for {
+			rec, err := next()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			var c analysis.Candidate
+			if err := p.parse(rec, line(), row, &c); err != nil {
+				return err
+			}
+			if err := add(c, row); err != nil {
+				return err
+			}
+		}
+	}
+	fc, ok := l.tab.(*fastCSV)
+	if !ok {
+		err := sequential(l.nextRow, l.tab.Line)
+		d.Raw = rows.join()
+		return err
+	}
+	rest, err := parallelBlocks(fc, p, d.J, add)
+	if err == nil && rest != nil {
+		err = sequential(rest.NextBytes, rest.Line)
+	}
+	d.Raw = rows.join()
+	return err
+}
+
+// blockResult is what a worker returns for one block of lines.
+type blockResult struct {
+	cands []analysis.Candidate
+	raw   []uint8
+	err   error // the first error in the block; cands hold the rows before it
+}
+
+// ingestBlockSize is the size of a block of lines decoded by one worker (a
+// variable so that tests can make blocks small).
+var ingestBlockSize = 4 << 20
+
+// parallelBlocks reads fc's remaining input in blocks of whole lines, decodes
+// them on GOMAXPROCS workers and hands the rows to add in file order. If it
+// meets a quote character it stops and returns a fastCSV positioned on the
+// rest of the input (from the start of that block), to be read row by row.
+func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8) error) (*fastCSV, error) {
+	workers := runtime.GOMAXPROCS(0)
+	type job struct {
+		block     []byte
+		firstLine int
+		out       chan blockResult
+	}
+	jobs := make(chan job)
+	pending := make(chan chan blockResult, 2*workers)
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for jb := range jobs {
+				jb.out <- parseBlock(jb.block, jb.firstLine, p, J)
+			}
+		}()
+	}
+	var rest *fastCSV
+	var readErr error
+	go func() {
+		defer close(pending)
+		defer close(jobs)
+		line := fc.next
+		for {
+			block, err := readBlock(fc.br)
+			if len(block) > 0 {
+				if bytes.IndexByte(block, '"') >= 0 {
+					r := newFastCSV(fc.name, bufio.NewReaderSize(io.MultiReader(bytes.NewReader(block), fc.br), 64<<10), fc.delim)
+					r.next, r.width = line, fc.width
+					rest = r
+					return
+				}
+				out := make(chan blockResult, 1)
+				select {
+				case pending <- out:
+				case <-done:
+					return
+				}
+				select {
+				case jobs <- job{block, line, out}:
+				case <-done:
+					return
+				}
+				line += bytes.Count(block, []byte{'\n'})
+			}
+			if err != nil {
+				if err != io.EOF {
+					readErr = &analysis.ParseError{File: fc.name, Row: line, Err: err}
+				}
+				return
+			}
+		}
+	}()
+	var firstErr error
+	for out := range pending {
+		if firstErr != nil {
+			continue // drain, so the reader and workers finish
+		}
+		res := <-out
+		for k, c := range res.cands {
+			if err := add(c, res.raw[k*J:(k+1)*J]); err != nil {
+				firstErr = err
+				break
+			}
+		}
+		if firstErr == nil && res.err != nil {
+			firstErr = res.err
+		}
+		if firstErr != nil {
+			close(done)
+		}
+	}
+	// pending is closed: the reader has returned and closed jobs.
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if readErr != nil {
+		return nil, readErr
+	}
+	return rest, nil
+}
+
+// readBlock reads about ingestBlockSize bytes ending at a line end (or at
+// the end of input).
+func readBlock(br *bufio.Reader) ([]byte, error) {
+	size := ingestBlockSize
+	if rest, err := br.Peek(br.Size()); err != nil && len(rest) < size {
+		size = len(rest) // the rest of the input is buffered: a small file costs a small block
+	}
+	block := make([]byte, size)
+	n, err := io.ReadFull(br, block)
+	block = block[:n]
+	if err == io.ErrUnexpectedEOF || err == io.EOF || (err == nil && size < ingestBlockSize) {
+		return block, io.EOF
+	}
+	if err != nil {
+		return block, err
+	}
+	for {
+		tail, err := br.ReadSlice('\n')
+		block = append(block, tail...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		return block, err
+	}
+}
+
+// parseBlock decodes the lines of a block without quotes.
+func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
+	var res blockResult
+	res.raw = make([]uint8, 0, len(block)/(2*max(J, 1))*J+J)
+	fields := make([][]byte, 0, p.width)
+	row := make([]uint8, J)
+	for len(block) > 0 {
+		var ln []byte
+		if i := bytes.IndexByte(block, '\n'); i >= 0 {
+			ln, block = block[:i], block[i+1:]
+		} else {
+			ln, block = block, nil
+		}
+		cur := line
+		line++
+		if n := len(ln); n > 0 && ln[n-1] == '\r' {
+			ln = ln[:n-1]
+		}
+		fields = fields[:0]
+		blank := true
+		from := 0
+		for i := 0; i <= len(ln); i++ {
+			if i == len(ln) || ln[i] == p.delim() {
+				f := ln[from:i]
+				if blank && len(f) > 0 && (f[0] > ' ' || len(bytes.TrimSpace(f)) > 0) {
+					blank = false
+				}
+				fields = append(fields, f)
+				from = i + 1
+			}
+		}
+		if blank {
+			continue
+		}
+		if len(fields) != p.width {
+			col := len(fields)
+			if col > p.width {
+				col = p.width + 1
+			}
+			res.err = p.errAt(cur, col-1, "", fmt.Errorf("row has %d fields, want %d as in the header (ragged row)", len(fields), p.width))
+			return res
+		}
+		var c analysis.Candidate
+		if err := p.parse(fields, cur, row, &c); err != nil {
+			res.err = err
+			return res
+		}
+		res.cands = append(res.cands, c)
+		res.raw = append(res.raw, row...)
+	}
+	return res
+}

@@ -1,0 +1,98 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// TestParallelBlocks reads files large enough to span many blocks (with a
+// tiny block size) and checks the result equals row-by-row reading, and that
+// errors in later blocks keep their line numbers.
+func TestParallelBlocks(t *testing.T) {
+	defer func(n int) { ingestBlockSize = n }(ingestBlockSize)
+	ingestBlockSize = 256
+	var b strings.Builder
+	b.WriteString("id,Q1,Q2,Q3\r\n")
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&b, "c%d,%c,%c,%c\r\n", i, "ABCD"[i%4], "ABCD "[i%5], "ABCD"[(i/3)%4])
+		if i%97 == 0 {
+			b.WriteString("\r\n,,,\r\n")
+		}
+	}
+	text := b.String()
+	d, err := load(t, text, itemsCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ingestBlockSize = 1 << 20 // one block: the whole file
+	want, err := load(t, text, itemsCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.N != 500 || want.N != 500 {
+		t.Fatalf("N = %d and %d, want 500", d.N, want.N)
+	}
+	for i := range d.Candidates {
+		if d.Candidates[i] != want.Candidates[i] {
+			t.Fatalf("candidate %d: %+v, want %+v", i, d.Candidates[i], want.Candidates[i])
+		}
+	}
+	if string(d.Raw) != string(want.Raw) {
+		t.Fatal("raw responses differ between block-parallel and sequential reading")
+	}
+	ingestBlockSize = 256
+
+	cases := []struct {
+		name, text string
+		row, col   int
+		msg        string
+	}{
+		{"late bad code", text + "z1,A,Q,C\r\n", 0, 3, "invalid response"},
+		{"late duplicate", text + "c3,A,B,C\r\n", 0, 1, "duplicate candidate id \"c3\""},
+		{"late ragged", text + "z2,A,B\r\n", 0, 3, "ragged"},
+		{"quote after many blocks", text + "\"z3\",\"A\nB\",C,D\r\n", 0, 2, "invalid response \"A\\nB\""},
+	}
+	lines := strings.Count(text, "\n")
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, tc.text, itemsCSV)
+			var pe *analysis.ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *ParseError", err)
+			}
+			if pe.Row != lines+1 || pe.Column != tc.col || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("got %v (row %d col %d), want line %d column %d mentioning %q", err, pe.Row, pe.Column, lines+1, tc.col, tc.msg)
+			}
+		})
+	}
+	// A quoted field early on makes the rest sequential, with the same result.
+	q := strings.Replace(text, "c10,", "\"c10\",", 1)
+	dq, err := load(t, q, itemsCSV)
+	if err != nil || dq.N != 500 || string(dq.Raw) != string(want.Raw) {
+		t.Fatalf("with a quote: N=%d err=%v", dq.N, err)
+	}
+}
+
+// TestRowChunks fills many blocks (past the doubling) and checks the joined
+// rows.
+func TestRowChunks(t *testing.T) {
+	r := rowChunks{width: 3}
+	n := 80*rowsPerChunk + 5
+	for i := 0; i < n; i++ {
+		row := r.add()
+		row[0], row[2] = uint8(i), uint8(i>>8)
+	}
+	out := r.join()
+	if len(out) != 3*n {
+		t.Fatalf("len = %d, want %d", len(out), 3*n)
+	}
+	for i := 0; i < n; i += 997 {
+		if out[3*i] != uint8(i) || out[3*i+2] != uint8(i>>8) {
+			t.Fatalf("row %d = %v", i, out[3*i:3*i+3])
+		}
+	}
+}

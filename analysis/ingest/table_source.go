@@ -1,0 +1,184 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/itemlab/itemlab/analysis"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// tableSource yields the rows of a delimited text file or a worksheet, one
+// at a time, with positions for error messages. The first row is the header.
+type tableSource interface {
+	// Next returns the next non-blank row, or io.EOF. The slice may be
+	// reused by the following call.
+	Next() ([]string, error)
+	// errAt builds a ParseError at field (0-based; -1 for the whole row)
+	// of the row last returned.
+	errAt(field int, item string, err error) *analysis.ParseError
+	// Line returns the 1-based line (or sheet row) of the row last returned.
+	Line() int
+}
+
+// Source is a named input: the name is used in messages (usually the path).
+type Source struct {
+	Name string
+	R    io.Reader
+}
+
+// isXLSX reports whether a source name looks like a workbook.
+func isXLSX(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx", ".xlsm":
+		return true
+	}
+	return false
+}
+
+// openTable opens src as a table: XLSX by extension (first sheet or sheet),
+// otherwise CSV, or TSV when the name ends in .tsv/.tab or the header line
+// holds tabs and no commas.
+func openTable(src Source, sheet string) (tableSource, error) {
+	if isXLSX(src.Name) {
+		return openXLSX(src, sheet)
+	}
+	return openDelimited(src)
+}
+
+func openDelimited(src Source) (*fastCSV, error) {
+	br := bufio.NewReaderSize(src.R, 64<<10)
+	head, err := br.Peek(4096)
+	if len(head) == 0 {
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, &analysis.ParseError{File: src.Name, Err: err}
+		}
+		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
+	}
+	// Skip a UTF-8 byte order mark.
+	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+		head = head[3:]
+	}
+	if len(bytes.TrimSpace(head)) == 0 {
+		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
+	}
+	delim := byte(',')
+	ext := strings.ToLower(filepath.Ext(src.Name))
+	firstLine := head
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		firstLine = head[:i]
+	}
+	if ext == ".tsv" || ext == ".tab" || (bytes.IndexByte(firstLine, '\t') >= 0 && bytes.IndexByte(firstLine, ',') < 0) {
+		delim = '\t'
+	}
+	return newFastCSV(src.Name, br, delim), nil
+}
+
+// allBlank reports whether every field is empty or whitespace: a blank line
+// of a spreadsheet export such as ",,,,".
+func allBlank(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+type xlsxSource struct {
+	name  string
+	sheet string
+	rows  *excelize.Rows
+	f     *excelize.File
+	row   int
+	width int
+	buf   []string
+}
+
+func openXLSX(src Source, sheet string) (*xlsxSource, error) {
+	f, err := excelize.OpenReader(src.R)
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("cannot read as an XLSX workbook: %v", err)}
+	}
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
+	}
+	if sheet == "" {
+		sheet = sheets[0]
+	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
+		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))}
+	}
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
+	}
+	return &xlsxSource{name: src.Name, sheet: sheet, rows: rows, f: f}, nil
+}
+
+func (s *xlsxSource) Next() ([]string, error) {
+	for s.rows.Next() {
+		s.row++
+		rec, err := s.rows.Columns()
+		if err != nil {
+			return nil, &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.row, Err: err}
+		}
+		if allBlank(rec) {
+			continue
+		}
+		if s.width == 0 {
+			// Header: trailing blank header cells are not columns.
+			n := len(rec)
+			for n > 0 && strings.TrimSpace(rec[n-1]) == "" {
+				n--
+			}
+			s.width = n
+		}
+		if len(rec) > s.width {
+			extra := rec[s.width:]
+			if !allBlank(extra) {
+				for k := s.width; k < len(rec); k++ {
+					if strings.TrimSpace(rec[k]) != "" {
+						return nil, s.errAt(k, "", fmt.Errorf("cell beyond the last header column (ragged row)"))
+					}
+				}
+			}
+			rec = rec[:s.width]
+		}
+		// Worksheets drop trailing empty cells: pad to the header's width.
+		s.buf = append(s.buf[:0], rec...)
+		for len(s.buf) < s.width {
+			s.buf = append(s.buf, "")
+		}
+		for k, f := range s.buf {
+			if !utf8.ValidString(f) {
+				return nil, s.errAt(k, "", analysis.ErrInvalidUTF8)
+			}
+		}
+		return s.buf, nil
+	}
+	if err := s.rows.Error(); err != nil {
+		return nil, &analysis.ParseError{File: s.name, Sheet: s.sheet, Err: err}
+	}
+	s.rows.Close()
+	s.f.Close()
+	return nil, io.EOF
+}
+
+func (s *xlsxSource) Line() int { return s.row }
+
+func (s *xlsxSource) errAt(field int, item string, err error) *analysis.ParseError {
+	e := &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.row, Item: item, Err: err}
+	if field >= 0 {
+		e.Column = field + 1
+	}
+	return e
+}
