@@ -165,7 +165,7 @@ func Analyze(d *analysis.Dataset, opts Options) (*Result, error) {
 	if opts.Thresholds != nil {
 		th = *opts.Thresholds
 	}
-	plan := newClsPlan(d, op)
+	plan := newAnalysisPlan(d, op)
 	tally := plan.tally(d, opts.Workers)
 
 	c := &Result{Thresholds: th, PreScored: d.PreScored}
@@ -178,8 +178,8 @@ func Analyze(d *analysis.Dataset, opts Options) (*Result, error) {
 	return c, nil
 }
 
-// clsPlan is the layout of the tallies.
-type clsPlan struct {
+// analysisPlan is the layout of the tallies.
+type analysisPlan struct {
 	n, j   int
 	op     []int   // operational items
 	opPos  []int   // position of item j in op, or -1
@@ -188,8 +188,8 @@ type clsPlan struct {
 	levels int     // operational score levels 0..len(op)
 }
 
-func newClsPlan(d *analysis.Dataset, op []int) *clsPlan {
-	p := &clsPlan{n: d.N, j: d.J, op: op, levels: len(op) + 1,
+func newAnalysisPlan(d *analysis.Dataset, op []int) *analysisPlan {
+	p := &analysisPlan{n: d.N, j: d.J, op: op, levels: len(op) + 1,
 		opPos: make([]int, d.J), nopt: make([]uint8, d.J)}
 	maxOpt := 0
 	for j := range d.Items {
@@ -205,8 +205,8 @@ func newClsPlan(d *analysis.Dataset, op []int) *clsPlan {
 	return p
 }
 
-// clsTally holds the counts every classical statistic is computed from.
-type clsTally struct {
+// tallyCounts holds the counts every classical statistic is computed from.
+type tallyCounts struct {
 	// counts[(s*J + j)*codes + c]: candidates with operational score s who
 	// chose option c of item j (c = codes−1: omitted).
 	counts []int64
@@ -218,41 +218,41 @@ type clsTally struct {
 	sumX, sumX2 int64
 }
 
-// clsPlanes is the number of 64-candidate bit planes tallied together.
-const clsPlanes = 4
+// bitPlanes is the number of 64-candidate bit planes tallied together.
+const bitPlanes = 4
 
-type clsWorker struct {
+type tallyWorker struct {
 	counts []uint32
 	hist   []int64
 	pairs  []int64
-	words  []uint64 // words[a*clsPlanes + w]: bit plane w of operational item a
+	words  []uint64 // words[a*bitPlanes + w]: bit plane w of operational item a
 }
 
-func (p *clsPlan) tally(d *analysis.Dataset, workers int) *clsTally {
+func (p *analysisPlan) tally(d *analysis.Dataset, workers int) *tallyCounts {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	const minRows = 4096 // below this a goroutine costs more than it saves
 	workers = max(1, min(workers, (p.n+minRows-1)/minRows))
 	k := len(p.op)
-	ws := make([]*clsWorker, workers)
+	ws := make([]*tallyWorker, workers)
 	var wg sync.WaitGroup
 	for w := range ws {
 		lo, hi := p.n*w/workers, p.n*(w+1)/workers
-		ws[w] = &clsWorker{
+		ws[w] = &tallyWorker{
 			counts: make([]uint32, p.levels*p.j*p.codes),
 			hist:   make([]int64, p.levels),
 			pairs:  make([]int64, k*k),
-			words:  make([]uint64, k*clsPlanes),
+			words:  make([]uint64, k*bitPlanes),
 		}
 		wg.Add(1)
-		go func(cw *clsWorker) {
+		go func(cw *tallyWorker) {
 			defer wg.Done()
 			p.tallyRows(d, lo, hi, cw)
 		}(ws[w])
 	}
 	wg.Wait()
-	t := &clsTally{counts: make([]int64, len(ws[0].counts)), hist: make([]int64, p.levels), pairs: make([]int64, k*k)}
+	t := &tallyCounts{counts: make([]int64, len(ws[0].counts)), hist: make([]int64, p.levels), pairs: make([]int64, k*k)}
 	for _, cw := range ws { // integer sums: exact in any order
 		for i, v := range cw.counts {
 			t.counts[i] += int64(v)
@@ -274,13 +274,13 @@ func (p *clsPlan) tally(d *analysis.Dataset, workers int) *clsTally {
 // tallyRows adds candidates lo..hi−1 to cw. A worker holds at most
 // len(d.Raw)/J ≤ 2³² candidates in practice; uint32 counts keep its tally
 // table small enough to stay in cache.
-func (p *clsPlan) tallyRows(d *analysis.Dataset, lo, hi int, cw *clsWorker) {
+func (p *analysisPlan) tallyRows(d *analysis.Dataset, lo, hi int, cw *tallyWorker) {
 	J, C, K := p.j, p.codes, len(p.op)
 	omitSlot := uint8(C - 1)
 	nopt := p.nopt[:J]
 	op := p.op
 	words := cw.words
-	const block = 64 * clsPlanes
+	const block = 64 * bitPlanes
 	for b0 := lo; b0 < hi; b0 += block {
 		b1 := min(b0+block, hi)
 		clear(words)
@@ -296,7 +296,7 @@ func (p *clsPlan) tallyRows(d *analysis.Dataset, lo, hi int, cw *clsWorker) {
 				v := sc[j]
 				x := v & 1 &^ (v >> 1)
 				t += int(x)
-				words[a*clsPlanes+plane] |= uint64(x) << shift
+				words[a*bitPlanes+plane] |= uint64(x) << shift
 			}
 			cw.hist[t]++
 			cnt := cw.counts[t*J*C : (t+1)*J*C]
@@ -308,13 +308,13 @@ func (p *clsPlan) tallyRows(d *analysis.Dataset, lo, hi int, cw *clsWorker) {
 			}
 		}
 		for a := 0; a < K; a++ {
-			wa := words[a*clsPlanes : a*clsPlanes+clsPlanes : a*clsPlanes+clsPlanes]
+			wa := words[a*bitPlanes : a*bitPlanes+bitPlanes : a*bitPlanes+bitPlanes]
 			if wa[0]|wa[1]|wa[2]|wa[3] == 0 {
 				continue
 			}
 			row := cw.pairs[a*K : a*K+K]
 			for b := a; b < K; b++ {
-				wb := words[b*clsPlanes : b*clsPlanes+clsPlanes : b*clsPlanes+clsPlanes]
+				wb := words[b*bitPlanes : b*bitPlanes+bitPlanes : b*bitPlanes+bitPlanes]
 				row[b] += int64(bits.OnesCount64(wa[0]&wb[0]) + bits.OnesCount64(wa[1]&wb[1]) +
 					bits.OnesCount64(wa[2]&wb[2]) + bits.OnesCount64(wa[3]&wb[3]))
 			}
@@ -323,12 +323,12 @@ func (p *clsPlan) tallyRows(d *analysis.Dataset, lo, hi int, cw *clsWorker) {
 }
 
 // cell returns the tally of option c of item j at score s.
-func (t *clsTally) cell(p *clsPlan, s, j, c int) int64 {
+func (t *tallyCounts) cell(p *analysisPlan, s, j, c int) int64 {
 	return t.counts[(s*p.j+j)*p.codes+c]
 }
 
 // testStats fills c.Test and c.Covariance.
-func (p *clsPlan) testStats(d *analysis.Dataset, t *clsTally, c *Result) {
+func (p *analysisPlan) testStats(d *analysis.Dataset, t *tallyCounts, c *Result) {
 	n := float64(p.n)
 	ts := TestStats{Candidates: p.n, Distribution: make([]int, p.levels), Min: -1}
 	for j := range d.Items {
@@ -351,7 +351,7 @@ func (p *clsPlan) testStats(d *analysis.Dataset, t *clsTally, c *Result) {
 		}
 	}
 	ts.Mean = float64(t.sumX) / n
-	ts.SD = math.Sqrt(clsVariance(int64(p.n), t.sumX, t.sumX2))
+	ts.SD = math.Sqrt(scoreVariance(int64(p.n), t.sumX, t.sumX2))
 
 	k := len(p.op)
 	cov := mat.NewSymDense(k, nil)
@@ -378,12 +378,12 @@ func (p *clsPlan) testStats(d *analysis.Dataset, t *clsTally, c *Result) {
 	c.Test = ts
 }
 
-// clsGroupWeights returns w[s*len(groups)+g], the share of the candidates at
+// groupWeights returns w[s*len(groups)+g], the share of the candidates at
 // score s that falls in group g, where the candidates, ordered by score,
 // fill group g over the cumulative-count interval groups[g] = [lo, hi).
 // A score level straddling a boundary is split in proportion to its
 // overlap with each group.
-func clsGroupWeights(hist []int64, groups [][2]float64) []float64 {
+func groupWeights(hist []int64, groups [][2]float64) []float64 {
 	w := make([]float64, len(hist)*len(groups))
 	var cum float64
 	for s, h := range hist {
@@ -402,19 +402,19 @@ func clsGroupWeights(hist []int64, groups [][2]float64) []float64 {
 }
 
 // itemStats fills c.Items (without flags).
-func (p *clsPlan) itemStats(d *analysis.Dataset, t *clsTally, c *Result) {
+func (p *analysisPlan) itemStats(d *analysis.Dataset, t *tallyCounts, c *Result) {
 	n := float64(p.n)
 	k := len(p.op)
 	var sumVar float64
 	for a := 0; a < k; a++ {
 		sumVar += c.Covariance.At(a, a)
 	}
-	kelley := clsGroupWeights(t.hist, [][2]float64{{0, KelleyFraction * n}, {(1 - KelleyFraction) * n, n}})
+	kelley := groupWeights(t.hist, [][2]float64{{0, KelleyFraction * n}, {(1 - KelleyFraction) * n, n}})
 	quint := make([][2]float64, ScoreGroups)
 	for g := range quint {
 		quint[g] = [2]float64{n * float64(g) / ScoreGroups, n * float64(g+1) / ScoreGroups}
 	}
-	qw := clsGroupWeights(t.hist, quint)
+	qw := groupWeights(t.hist, quint)
 	var qsize [ScoreGroups]float64 // candidates in each quintile group (N/5 up to rounding)
 	for s, h := range t.hist {
 		for g := range ScoreGroups {
@@ -458,17 +458,17 @@ func (p *clsPlan) itemStats(d *analysis.Dataset, t *clsTally, c *Result) {
 		st.MeanScoreCorrect = float64(sumXScore) / float64(nCorrect)
 		st.MeanScoreIncorrect = float64(t.sumX-sumXScore) / float64(int64(p.n)-nCorrect)
 
-		st.RPBis = clsPointBiserial(int64(p.n), nCorrect, sumXScore, t.sumX, t.sumX2)
+		st.RPBis = pointBiserial(int64(p.n), nCorrect, sumXScore, t.sumX, t.sumX2)
 		st.AlphaIfDeleted = math.NaN()
 		// The criterion Y is X − x for an operational item, X otherwise:
 		// ΣY = ΣX − n₁, ΣY² = ΣX² − 2ΣxX + n₁ (x² = x), ΣxY = ΣxX − n₁.
-		crit := clsMoments{sum: t.sumX, sum2: t.sumX2}
+		crit := moments{sum: t.sumX, sum2: t.sumX2}
 		if isOp {
-			crit = clsMoments{sum: t.sumX - nCorrect, sum2: t.sumX2 - 2*sumXScore + nCorrect, shift: 1}
-			st.RPBisCorrected = clsPointBiserial(int64(p.n), nCorrect, sumXScore-nCorrect, crit.sum, crit.sum2)
+			crit = moments{sum: t.sumX - nCorrect, sum2: t.sumX2 - 2*sumXScore + nCorrect, shift: 1}
+			st.RPBisCorrected = pointBiserial(int64(p.n), nCorrect, sumXScore-nCorrect, crit.sum, crit.sum2)
 			if k > 2 {
 				varI := float64(nCorrect) * float64(int64(p.n)-nCorrect) / (n * (n - 1))
-				st.AlphaIfDeleted = alphaFromVariances(k-1, sumVar-varI, clsVariance(int64(p.n), crit.sum, crit.sum2))
+				st.AlphaIfDeleted = alphaFromVariances(k-1, sumVar-varI, scoreVariance(int64(p.n), crit.sum, crit.sum2))
 			}
 		} else {
 			st.RPBisCorrected = st.RPBis
@@ -483,43 +483,43 @@ func (p *clsPlan) itemStats(d *analysis.Dataset, t *clsTally, c *Result) {
 	}
 }
 
-// clsMoments are the sums of a criterion Y over all candidates; a
+// moments are the sums of a criterion Y over all candidates; a
 // candidate who chose a key has Y = X − shift.
-type clsMoments struct {
+type moments struct {
 	sum, sum2 int64 // ΣY, ΣY²
 	shift     int64 // 1 for an operational item's criterion X − x, else 0
 }
 
-// clsPointBiserial returns the Pearson correlation of a 0/1 indicator d
+// pointBiserial returns the Pearson correlation of a 0/1 indicator d
 // (nd ones, Σ d·Y = sdy) with a criterion Y (n values, ΣY = sy, ΣY² = syy),
 //
 //	r = (n·sdy − nd·sy) / √(nd·(n − nd) · (n·syy − sy²)),
 //
 // from exact integer cross-products (so that r is correctly signed and
 // accurate to rounding for any n); NaN when either variance is zero.
-func clsPointBiserial(n, nd, sdy, sy, syy int64) float64 {
-	num := clsBigFloat(clsCross(n, sdy, nd, sy))
+func pointBiserial(n, nd, sdy, sy, syy int64) float64 {
+	num := bigToFloat(crossProduct(n, sdy, nd, sy))
 	vd := float64(nd) * float64(n-nd)
-	vy := clsBigFloat(clsCross(n, syy, sy, sy))
+	vy := bigToFloat(crossProduct(n, syy, sy, sy))
 	if !(vd > 0) || !(vy > 0) {
 		return math.NaN()
 	}
 	return num / math.Sqrt(vd) / math.Sqrt(vy)
 }
 
-// clsVariance is the sample variance (n·syy − sy²)/(n(n − 1)).
-func clsVariance(n, sy, syy int64) float64 {
-	return clsBigFloat(clsCross(n, syy, sy, sy)) / (float64(n) * float64(n-1))
+// scoreVariance is the sample variance (n·syy − sy²)/(n(n − 1)).
+func scoreVariance(n, sy, syy int64) float64 {
+	return bigToFloat(crossProduct(n, syy, sy, sy)) / (float64(n) * float64(n-1))
 }
 
-// clsCross returns a·b − c·d exactly.
-func clsCross(a, b, c, d int64) *big.Int {
+// crossProduct returns a·b − c·d exactly.
+func crossProduct(a, b, c, d int64) *big.Int {
 	x := new(big.Int).Mul(big.NewInt(a), big.NewInt(b))
 	return x.Sub(x, new(big.Int).Mul(big.NewInt(c), big.NewInt(d)))
 }
 
-// clsBigFloat rounds x to the nearest float64.
-func clsBigFloat(x *big.Int) float64 {
+// bigToFloat rounds x to the nearest float64.
+func bigToFloat(x *big.Int) float64 {
 	f, _ := new(big.Float).SetInt(x).Float64()
 	return f
 }
@@ -546,7 +546,7 @@ func Biserial(r, p float64) float64 {
 }
 
 // domainStats fills c.Domains.
-func (p *clsPlan) domainStats(d *analysis.Dataset, t *clsTally, c *Result, weights map[string]float64) {
+func (p *analysisPlan) domainStats(d *analysis.Dataset, t *tallyCounts, c *Result, weights map[string]float64) {
 	var order []string
 	idx := map[string]int{}
 	members := map[string][]int{} // positions in op

@@ -42,7 +42,7 @@ type OptionStats struct {
 // crit holds the sums of the criterion (X − x for an operational item, X
 // otherwise); qw are the quintile weights of each score level and qsize the
 // candidates in each quintile group.
-func (p *clsPlan) optionStats(t *clsTally, it *analysis.ItemInfo, j int, crit clsMoments,
+func (p *analysisPlan) optionStats(t *tallyCounts, it *analysis.ItemInfo, j int, crit moments,
 	qw []float64, qsize [ScoreGroups]float64) []OptionStats {
 	n := float64(p.n)
 	nopt := int(p.nopt[j])
@@ -90,7 +90,7 @@ func (p *clsPlan) optionStats(t *clsTally, it *analysis.ItemInfo, j int, crit cl
 				os.Groups[g] = groups[g] / qsize[g]
 			}
 		}
-		os.RPBis = clsPointBiserial(int64(p.n), cnt, sumScore-shift*cnt, crit.sum, crit.sum2)
+		os.RPBis = pointBiserial(int64(p.n), cnt, sumScore-shift*cnt, crit.sum, crit.sum2)
 		out = append(out, os)
 	}
 	return out

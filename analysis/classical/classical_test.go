@@ -88,13 +88,13 @@ func TestAnalyzePsych(t *testing.T) {
 	}
 }
 
-// clsNaive recomputes the item statistics of a dataset candidate by
+// naiveStats recomputes the item statistics of a dataset candidate by
 // candidate with textbook formulas, as an independent check of the tallies.
-type clsNaiveItem struct {
+type naiveItem struct {
 	p, r, rc, alphaDel float64
 }
 
-func clsNaive(d *analysis.Dataset) (items []clsNaiveItem, alpha float64) {
+func naiveStats(d *analysis.Dataset) (items []naiveItem, alpha float64) {
 	op := d.ItemsWithStatus(analysis.Operational)
 	x := func(i, j int) float64 {
 		if d.Scored[i*d.J+j] == 1 {
@@ -162,7 +162,7 @@ func clsNaive(d *analysis.Dataset) (items []clsNaiveItem, alpha float64) {
 				rest[i] -= col[i]
 			}
 		}
-		it := clsNaiveItem{p: p / float64(d.N), r: corr(col, total), rc: corr(col, rest), alphaDel: math.NaN()}
+		it := naiveItem{p: p / float64(d.N), r: corr(col, total), rc: corr(col, rest), alphaDel: math.NaN()}
 		if d.Items[j].Status == analysis.Operational {
 			var others []int
 			for _, k := range op {
@@ -183,7 +183,7 @@ func clsNaive(d *analysis.Dataset) (items []clsNaiveItem, alpha float64) {
 func TestAnalyzeNaive(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	d := simtest.Rasch(rng, 9000, 23, []analysis.Status{analysis.Operational, analysis.Operational, analysis.Pretest, analysis.Operational, analysis.Excluded})
-	want, alpha := clsNaive(d)
+	want, alpha := naiveStats(d)
 	c1 := mustAnalyze(t, d, Options{Workers: 1})
 	const tol = 1e-10
 	if math.Abs(c1.Test.Alpha-alpha) > tol {
@@ -314,9 +314,9 @@ func TestBiserial(t *testing.T) {
 	}
 }
 
-// clsReadSAT12 reads the SAT12 raw options 1–5 with its published key into
+// readSAT12 reads the SAT12 raw options 1–5 with its published key into
 // an option-coded dataset (blank = omit).
-func clsReadSAT12(t testing.TB) *analysis.Dataset {
+func readSAT12(t testing.TB) *analysis.Dataset {
 	hdr, rows := reftest.ReadCSV(t, "sat12_raw.csv")
 	_, keys := reftest.ReadCSV(t, "sat12_key.csv")
 	d := &analysis.Dataset{N: len(rows), J: len(hdr), Raw: make([]uint8, len(rows)*len(hdr)), Scored: make([]uint8, len(rows)*len(hdr))}
@@ -347,7 +347,7 @@ func clsReadSAT12(t testing.TB) *analysis.Dataset {
 // published key mirt's authors suspect (option 3 may be the key, not 5),
 // must be flagged possible_miskey.
 func TestDistractorsSAT12(t *testing.T) {
-	d := clsReadSAT12(t)
+	d := readSAT12(t)
 	c := mustAnalyze(t, d, Options{})
 	hdr, rows := reftest.ReadCSV(t, "sat12_scored_psych_alpha_items.csv")
 	for j, r := range rows {
@@ -380,19 +380,19 @@ func TestDistractorsSAT12(t *testing.T) {
 		}
 	}
 	it32 := c.Items[31]
-	if !clsHasFlag(it32.Flags, FlagPossibleMiskey) {
+	if !hasFlag(it32.Flags, FlagPossibleMiskey) {
 		t.Errorf("Item.32 flags %v: want possible_miskey (options %+v)", it32.Flags, it32.Options)
 	}
 	var miskeys []string
 	for _, st := range c.Items {
-		if clsHasFlag(st.Flags, FlagPossibleMiskey) {
+		if hasFlag(st.Flags, FlagPossibleMiskey) {
 			miskeys = append(miskeys, st.Item.ID)
 		}
 	}
 	t.Logf("possible_miskey: %s", strings.Join(miskeys, " "))
 }
 
-func clsHasFlag(fs []Flag, f Flag) bool {
+func hasFlag(fs []Flag, f Flag) bool {
 	for _, g := range fs {
 		if g == f {
 			return true

@@ -75,7 +75,7 @@ func DefaultThresholds() Thresholds {
 // group with the summed proportion of the keys there.
 func ItemFlags(st *ItemStats, th Thresholds, preScored bool) []Flag {
 	var flags []Flag
-	if !preScored && clsPossibleMiskey(st) {
+	if !preScored && possibleMiskey(st) {
 		flags = append(flags, FlagPossibleMiskey)
 	}
 	r := st.RPBisCorrected
@@ -104,7 +104,7 @@ func ItemFlags(st *ItemStats, th Thresholds, preScored bool) []Flag {
 	return flags
 }
 
-func clsPossibleMiskey(st *ItemStats) bool {
+func possibleMiskey(st *ItemStats) bool {
 	var keyTop float64
 	for _, o := range st.Options {
 		if o.IsKey {

@@ -154,7 +154,7 @@ type Result struct {
 // development. In P. W. Holland & H. Wainer (Eds.), Differential Item
 // Functioning (pp. 337–347). Erlbaum.
 func MantelHaenszel(d *analysis.Dataset, groups []Group, items []int, opts Options) ([]Result, error) {
-	items, op, err := difInputs(d, groups, items, "DIF")
+	items, op, err := checkInputs(d, groups, items, "DIF")
 	if err != nil {
 		return nil, err
 	}
@@ -165,29 +165,29 @@ func MantelHaenszel(d *analysis.Dataset, groups []Group, items []int, opts Optio
 	if !(sig > 0 && sig < 1) {
 		return nil, fmt.Errorf("analysis: DIF: significance level %v not in (0, 1)", opts.Alpha)
 	}
-	tab, levels := difTally(d, groups, items, op)
+	tab, levels := tallyScores(d, groups, items, op)
 	out := make([]Result, len(items))
 	for idx, j := range items {
-		strata := mhStrata(tab[idx*levels*4:(idx+1)*levels*4], opts.MinStratum)
-		r := mhStatistics(strata, sig)
+		strata := strataOf(tab[idx*levels*4:(idx+1)*levels*4], opts.MinStratum)
+		r := mhSummary(strata, sig)
 		r.Item, r.ItemID = j, d.Items[j].ID
 		out[idx] = r
 	}
 	return out, nil
 }
 
-// mhTable is one stratum: reference right A, wrong B; focal right C, wrong D.
-type mhTable struct{ A, B, C, D float64 }
+// stratumTable is one stratum: reference right A, wrong B; focal right C, wrong D.
+type stratumTable struct{ A, B, C, D float64 }
 
-// mhStrata turns the per-level counts (4 per level: ref wrong, ref right,
+// strataOf turns the per-level counts (4 per level: ref wrong, ref right,
 // focal wrong, focal right) into strata, pooling adjacent levels when
 // minStratum > 0.
-func mhStrata(levels []int64, minStratum int) []mhTable {
-	var out []mhTable
-	var cur mhTable
+func strataOf(levels []int64, minStratum int) []stratumTable {
+	var out []stratumTable
+	var cur stratumTable
 	open := false
 	for s := 0; s < len(levels)/4; s++ {
-		t := mhTable{A: float64(levels[s*4+1]), B: float64(levels[s*4]), C: float64(levels[s*4+3]), D: float64(levels[s*4+2])}
+		t := stratumTable{A: float64(levels[s*4+1]), B: float64(levels[s*4]), C: float64(levels[s*4+3]), D: float64(levels[s*4+2])}
 		if t.A+t.B+t.C+t.D == 0 {
 			continue
 		}
@@ -195,11 +195,11 @@ func mhStrata(levels []int64, minStratum int) []mhTable {
 			out = append(out, t)
 			continue
 		}
-		cur = mhTable{cur.A + t.A, cur.B + t.B, cur.C + t.C, cur.D + t.D}
+		cur = stratumTable{cur.A + t.A, cur.B + t.B, cur.C + t.C, cur.D + t.D}
 		open = true
 		if cur.A+cur.B >= float64(minStratum) && cur.C+cur.D >= float64(minStratum) {
 			out = append(out, cur)
-			cur, open = mhTable{}, false
+			cur, open = stratumTable{}, false
 		}
 	}
 	if open {
@@ -213,8 +213,8 @@ func mhStrata(levels []int64, minStratum int) []mhTable {
 	return out
 }
 
-// mhStatistics computes the MH statistics and ETS category from strata.
-func mhStatistics(strata []mhTable, sig float64) Result {
+// mhSummary computes the MH statistics and ETS category from strata.
+func mhSummary(strata []stratumTable, sig float64) Result {
 	var r Result
 	var num, den, sumA, sumEA, sumVA float64
 	used := strata[:0:0]
@@ -281,10 +281,10 @@ func ETSClassify(dDIF, se, p, sig float64) ETSCategory {
 	return ETSB
 }
 
-// difTally counts the candidates of each studied item by stratum s of the
+// tallyScores counts the candidates of each studied item by stratum s of the
 // operational total, group g (0 reference, 1 focal) and item score x:
 // tab[(idx*levels + s)*4 + 2g + x], levels = len(op) + 1.
-func difTally(d *analysis.Dataset, groups []Group, items, op []int) (tab []int64, levels int) {
+func tallyScores(d *analysis.Dataset, groups []Group, items, op []int) (tab []int64, levels int) {
 	score := d.RawScores(op)
 	levels = len(op) + 1
 	tab = make([]int64, len(items)*levels*4)
@@ -311,10 +311,10 @@ func difTally(d *analysis.Dataset, groups []Group, items, op []int) (tab []int64
 	return tab, levels
 }
 
-// difInputs checks the inputs of a DIF study (label names it in errors) and
+// checkInputs checks the inputs of a DIF study (label names it in errors) and
 // returns the items to study (all when items is nil) and the operational
 // items whose total is the matching criterion.
-func difInputs(d *analysis.Dataset, groups []Group, items []int, label string) (studied, op []int, err error) {
+func checkInputs(d *analysis.Dataset, groups []Group, items []int, label string) (studied, op []int, err error) {
 	if d == nil || len(groups) != d.N {
 		return nil, nil, fmt.Errorf("analysis: %s: need one group per candidate", label)
 	}

@@ -72,7 +72,7 @@ type LogisticResult struct {
 // (1991). A note on a general definition of the coefficient of
 // determination. Biometrika, 78, 691–692.
 func Logistic(d *analysis.Dataset, groups []Group, items []int, opts LogisticOptions) ([]LogisticResult, error) {
-	items, op, err := difInputs(d, groups, items, "logistic DIF")
+	items, op, err := checkInputs(d, groups, items, "logistic DIF")
 	if err != nil {
 		return nil, err
 	}
@@ -88,10 +88,10 @@ func Logistic(d *analysis.Dataset, groups []Group, items []int, opts LogisticOpt
 	if opts.LargeR2 == 0 {
 		opts.LargeR2 = 0.070
 	}
-	tab, levels := difTally(d, groups, items, op)
+	tab, levels := tallyScores(d, groups, items, op)
 	out := make([]LogisticResult, len(items))
 	for idx, j := range items {
-		var cells lrCells
+		var cells logitCells
 		for s := 0; s < levels; s++ {
 			for g := 0; g < 2; g++ {
 				wrong, right := tab[(idx*levels+s)*4+2*g], tab[(idx*levels+s)*4+2*g+1]
@@ -100,25 +100,25 @@ func Logistic(d *analysis.Dataset, groups []Group, items []int, opts LogisticOpt
 				}
 			}
 		}
-		r := lrDIF(&cells, opts)
+		r := logisticResult(&cells, opts)
 		r.Item, r.ItemID = j, d.Items[j].ID
 		out[idx] = r
 	}
 	return out, nil
 }
 
-// lrCells is response data grouped by (score, group): n candidates of whom
+// logitCells is response data grouped by (score, group): n candidates of whom
 // k answered correctly in each cell.
-type lrCells struct {
+type logitCells struct {
 	x, g, n, k []float64
 }
 
-func (c *lrCells) add(x, g, n, k float64) {
+func (c *logitCells) add(x, g, n, k float64) {
 	c.x, c.g, c.n, c.k = append(c.x, x), append(c.g, g), append(c.n, n), append(c.k, k)
 }
 
-// lrDIF fits M0, M1, M2 to the cells and fills the statistics.
-func lrDIF(c *lrCells, opts LogisticOptions) LogisticResult {
+// logisticResult fits M0, M1, M2 to the cells and fills the statistics.
+func logisticResult(c *logitCells, opts LogisticOptions) LogisticResult {
 	var r LogisticResult
 	var n, k, mx float64
 	for i := range c.n {
@@ -133,10 +133,10 @@ func lrDIF(c *lrCells, opts LogisticOptions) LogisticResult {
 	}
 	mx /= n
 	p0 := k / n
-	d0 := -2 * (lrXLogY(k, p0) + lrXLogY(n-k, 1-p0)) // intercept-only deviance
-	_, dev0, ok0 := lrFit(c, 2, mx)
-	b1, dev1, ok1 := lrFit(c, 3, mx)
-	b2, dev2, ok2 := lrFit(c, 4, mx)
+	d0 := -2 * (xLogY(k, p0) + xLogY(n-k, 1-p0)) // intercept-only deviance
+	_, dev0, ok0 := fitLogistic(c, 2, mx)
+	b1, dev1, ok1 := fitLogistic(c, 3, mx)
+	b2, dev2, ok2 := fitLogistic(c, 4, mx)
 	r.Converged = ok0 && ok1 && ok2
 	r.ChiSquare = math.Max(dev0-dev2, 0)
 	r.ChiUniform = math.Max(dev0-dev1, 0)
@@ -170,20 +170,20 @@ func lrDIF(c *lrCells, opts LogisticOptions) LogisticResult {
 	return r
 }
 
-// lrXLogY is x·log(y), 0 when x = 0.
-func lrXLogY(x, y float64) float64 {
+// xLogY is x·log(y), 0 when x = 0.
+func xLogY(x, y float64) float64 {
 	if x == 0 {
 		return 0
 	}
 	return x * math.Log(y)
 }
 
-// lrFit fits the logistic model with the first p of the covariates
+// fitLogistic fits the logistic model with the first p of the covariates
 // (1, X − mx, G, (X − mx)·G) by Newton–Raphson with step halving and
 // returns its coefficients for the uncentred covariates (1, X, G, X·G),
 // its deviance −2 log L and whether it converged (relative deviance change
 // below 1e-12 within 100 iterations; separation makes it fail).
-func lrFit(c *lrCells, p int, mx float64) (beta [4]float64, dev float64, ok bool) {
+func fitLogistic(c *logitCells, p int, mx float64) (beta [4]float64, dev float64, ok bool) {
 	z := func(i int) [4]float64 {
 		xc := c.x[i] - mx
 		return [4]float64{1, xc, c.g[i], xc * c.g[i]}
@@ -197,7 +197,7 @@ func lrFit(c *lrCells, p int, mx float64) (beta [4]float64, dev float64, ok bool
 				eta += b[a] * zi[a]
 			}
 			// log P = −log(1 + e^−η), log(1 − P) = −log(1 + e^η)
-			ll -= c.k[i]*lrLog1pExp(-eta) + (c.n[i]-c.k[i])*lrLog1pExp(eta)
+			ll -= c.k[i]*log1pExp(-eta) + (c.n[i]-c.k[i])*log1pExp(eta)
 		}
 		return -2 * ll
 	}
@@ -267,8 +267,8 @@ func lrFit(c *lrCells, p int, mx float64) (beta [4]float64, dev float64, ok bool
 	return beta, dev, ok
 }
 
-// lrLog1pExp is log(1 + e^x) without overflow.
-func lrLog1pExp(x float64) float64 {
+// log1pExp is log(1 + e^x) without overflow.
+func log1pExp(x float64) float64 {
 	if x > 35 {
 		return x
 	}

@@ -27,12 +27,12 @@ import (
 // = −1.098612, β₁ = logit .7 − β₀ = 1.945910, β₂ = logit .2 − β₀ = −0.287682,
 // β₃ = logit .5 − logit .2 − β₁ = −0.559616.
 func TestLogisticDIFSaturated(t *testing.T) {
-	var c lrCells
+	var c logitCells
 	c.add(0, 0, 40, 10)
 	c.add(1, 0, 60, 42)
 	c.add(0, 1, 30, 6)
 	c.add(1, 1, 20, 10)
-	r := lrDIF(&c, LogisticOptions{Alpha: 0.05, ModerateR2: 0.035, LargeR2: 0.07})
+	r := logisticResult(&c, LogisticOptions{Alpha: 0.05, ModerateR2: 0.035, LargeR2: 0.07})
 	const tol = 1e-6
 	for _, cmp := range []struct {
 		name      string
@@ -60,7 +60,7 @@ func TestLogisticDIFSaturated(t *testing.T) {
 // hold for z = 1, X, G.
 func TestLogisticDIFScoreEquations(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 10))
-	var c lrCells
+	var c logitCells
 	for s := 0; s <= 20; s++ {
 		for g := 0; g < 2; g++ {
 			n := float64(5 + rng.IntN(40))
@@ -74,7 +74,7 @@ func TestLogisticDIFScoreEquations(t *testing.T) {
 		mx += c.n[i] * c.x[i]
 		n += c.n[i]
 	}
-	b, _, ok := lrFit(&c, 3, mx/n)
+	b, _, ok := fitLogistic(&c, 3, mx/n)
 	if !ok {
 		t.Fatal("M1 did not converge")
 	}

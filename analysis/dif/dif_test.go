@@ -32,7 +32,7 @@ import (
 // = 0.231061; SE(D) = 2.35·0.480688 = 1.129617.
 // |D| ≥ 1.5 but p = 0.052 ≥ .05, so the ETS category is A.
 func TestMHHand(t *testing.T) {
-	r := mhStatistics([]mhTable{{10, 10, 5, 15}, {20, 5, 12, 8}}, 0.05)
+	r := mhSummary([]stratumTable{{10, 10, 5, 15}, {20, 5, 12, 8}}, 0.05)
 	const tol = 1e-6
 	for _, c := range []struct {
 		name      string
@@ -56,19 +56,19 @@ func TestMHHand(t *testing.T) {
 	}
 	// At α = .10 the same item is significant: |D| ≥ 1.5 and
 	// (2.442953 − 1)/1.129617 = 1.277 ≤ z(.90) = 1.2816, so B, favouring the reference group.
-	if r := mhStatistics([]mhTable{{10, 10, 5, 15}, {20, 5, 12, 8}}, 0.10); r.Category != ETSB || r.Favours != FavoursReference {
+	if r := mhSummary([]stratumTable{{10, 10, 5, 15}, {20, 5, 12, 8}}, 0.10); r.Category != ETSB || r.Favours != FavoursReference {
 		t.Errorf("at α = .10: category %s favours %s, want B reference", r.Category, r.Favours)
 	}
 	// Strata holding one group only carry no information.
-	if r := mhStatistics([]mhTable{{10, 10, 0, 0}, {0, 0, 3, 4}}, 0.05); !math.IsNaN(r.ChiSquare) || r.Category != ETSA || r.Favours != FavoursNone {
+	if r := mhSummary([]stratumTable{{10, 10, 0, 0}, {0, 0, 3, 4}}, 0.05); !math.IsNaN(r.ChiSquare) || r.Category != ETSA || r.Favours != FavoursNone {
 		t.Errorf("uninformative strata: χ² %v category %s favours %s, want NaN A none", r.ChiSquare, r.Category, r.Favours)
 	}
 }
 
 // The Robins–Breslow–Greenland (1986) variance of ln α_MH equals the
-// Phillips–Holland form used in mhStatistics.
+// Phillips–Holland form used in mhSummary.
 func TestMHVarianceRBG(t *testing.T) {
-	strata := []mhTable{{10, 10, 5, 15}, {20, 5, 12, 8}, {3, 1, 2, 4}, {7, 2, 1, 1}}
+	strata := []stratumTable{{10, 10, 5, 15}, {20, 5, 12, 8}, {3, 1, 2, 4}, {7, 2, 1, 1}}
 	var R, S, PR, PSQR, QS float64
 	for _, s := range strata {
 		T := s.A + s.B + s.C + s.D
@@ -80,7 +80,7 @@ func TestMHVarianceRBG(t *testing.T) {
 		QS += q * sk
 	}
 	rbg := PR/(2*R*R) + PSQR/(2*R*S) + QS/(2*S*S)
-	got := mhStatistics(strata, 0.05).SE / 2.35
+	got := mhSummary(strata, 0.05).SE / 2.35
 	if want := math.Sqrt(rbg); math.Abs(got-want) > 1e-12 {
 		t.Errorf("SE(ln α) = %.12f, want %.12f (RBG)", got, want)
 	}
@@ -115,13 +115,13 @@ func TestMHStrataPooling(t *testing.T) {
 		3, 3, 2, 2, // s3
 		1, 1, 0, 1, // s4: remainder
 	}
-	got := mhStrata(lv, 0)
+	got := strataOf(lv, 0)
 	if len(got) != 4 {
 		t.Fatalf("no pooling: %d strata, want 4 (empty level dropped)", len(got))
 	}
-	got = mhStrata(lv, 2)
+	got = strataOf(lv, 2)
 	// s0+s1: ref 4, focal 1 → continue; +s3: ref 10, focal 5 → close; s4 joins it.
-	want := []mhTable{{A: 0 + 1 + 3 + 1, B: 1 + 2 + 3 + 1, C: 0 + 0 + 2 + 1, D: 0 + 1 + 2 + 0}}
+	want := []stratumTable{{A: 0 + 1 + 3 + 1, B: 1 + 2 + 3 + 1, C: 0 + 0 + 2 + 1, D: 0 + 1 + 2 + 0}}
 	if len(got) != 1 || got[0] != want[0] {
 		t.Errorf("pooled strata %+v, want %+v", got, want)
 	}
@@ -210,7 +210,7 @@ func TestMHPretestMatching(t *testing.T) {
 	op := d.ItemsWithStatus(analysis.Operational)
 	score := d.RawScores(op)
 	for k, j := range []int{1, 2} {
-		tabs := make([]mhTable, len(op)+1)
+		tabs := make([]stratumTable, len(op)+1)
 		for i := 0; i < d.N; i++ {
 			tb := &tabs[score[i]]
 			right := d.Scored[i*d.J+j] == 1
@@ -225,7 +225,7 @@ func TestMHPretestMatching(t *testing.T) {
 				tb.D++
 			}
 		}
-		want := mhStatistics(tabs, 0.05)
+		want := mhSummary(tabs, 0.05)
 		if got := res[k]; got.OddsRatio != want.OddsRatio || got.ChiSquare != want.ChiSquare {
 			t.Errorf("item %d: α %v χ² %v, want %v %v", j, got.OddsRatio, got.ChiSquare, want.OddsRatio, want.ChiSquare)
 		}

@@ -173,7 +173,7 @@ func Project(items []irt.Item, ses []irt.ItemSE, s *scale.Scale, pop Population,
 			P.Observed[r.Raw] = float64(r.Count) / float64(len(observed))
 		}
 	}
-	pc := newProjCalc(items, quad)
+	pc := newCalculator(items, quad)
 	point := func(cut float64) CutPoint {
 		cp := CutPoint{Cut: cut, RawCut: len(items) + 1, ObservedRate: math.NaN(), ThetaAtRawCut: math.NaN(), ScaleAtRawCut: math.NaN()}
 		for _, r := range conv.Rows {
@@ -297,16 +297,16 @@ func tailSum(f []float64, from int) float64 {
 	return s
 }
 
-// projCalc holds, per quadrature node, the conditional raw-score
+// calculator holds, per quadrature node, the conditional raw-score
 // distribution and the true score, for Lee's method.
-type projCalc struct {
+type calculator struct {
 	weights []float64
 	tau     []float64
 	cond    [][]float64 // cond[q][x] = P(X = x | θ_q)
 }
 
-func newProjCalc(items []irt.Item, q irt.Quadrature) *projCalc {
-	pc := &projCalc{weights: q.Weights}
+func newCalculator(items []irt.Item, q irt.Quadrature) *calculator {
+	pc := &calculator{weights: q.Weights}
 	for _, t := range q.Nodes {
 		pc.tau = append(pc.tau, irt.TCC(items, t))
 		pc.cond = append(pc.cond, irt.SummedScoreProbs(items, t, nil))
@@ -316,7 +316,7 @@ func newProjCalc(items []irt.Item, q irt.Quadrature) *projCalc {
 
 // lee returns Lee's (2010) classification indices at raw cut xc and the
 // true-score pass rate P(τ ≥ xc).
-func (pc *projCalc) lee(xc int) (Classification, float64) {
+func (pc *calculator) lee(xc int) (Classification, float64) {
 	var c Classification
 	var pPass, truePass float64
 	for q, w := range pc.weights {
