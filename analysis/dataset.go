@@ -5,6 +5,7 @@
 package analysis
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -116,19 +117,49 @@ type Dataset struct {
 	Scored     []uint8
 	PreScored  bool     // the responses were 0/1, not option codes
 	Sources    []string // names of the files the dataset was read from
-	Warnings   []Warning
+	Warnings   []error
 }
 
-// Warning is a problem in the data that is not an error: an item nobody
-// answered correctly, a candidate who omitted every item.
+// Warning is a problem that is not an error: an item nobody answered
+// correctly, a candidate who omitted every item, a calibration that stopped
+// before converging. Warnings of every stage travel as []error, from irt
+// through the analysis packages to the command line's printer and every
+// report; a *Warning among them adds a code and the item or candidate it is
+// about, and Unwrap gives its cause (errors.Is(w, irt.ErrNotConverged)
+// holds for a calibration that did not converge).
 type Warning struct {
-	Code    string // short code, e.g. "zero_variance", "all_omitted", "unanswered_item"
+	Code    string // short code, e.g. "zero_variance", "all_omitted", "not_converged"
 	Item    string // item id, if about an item
 	Subject string // candidate id, if about a candidate
-	Message string
+	Err     error  // what happened; its text is the warning's message
 }
 
-func (w Warning) String() string { return w.Message }
+func (w *Warning) Error() string { return w.Err.Error() }
+func (w *Warning) Unwrap() error { return w.Err }
+
+// NewWarning returns a warning whose message is msg and whose cause (for
+// errors.Is and errors.As) is cause, which may be nil.
+func NewWarning(code, item, msg string, cause error) *Warning {
+	return &Warning{Code: code, Item: item, Err: &causedError{msg, cause}}
+}
+
+type causedError struct {
+	msg   string
+	cause error
+}
+
+func (e *causedError) Error() string { return e.msg }
+func (e *causedError) Unwrap() error { return e.cause }
+
+// WarningCode returns the code of the first *Warning in err's chain, or
+// "other".
+func WarningCode(err error) string {
+	var w *Warning
+	if errors.As(err, &w) && w.Code != "" {
+		return w.Code
+	}
+	return "other"
+}
 
 // ItemsWithStatus returns the indices of the items with status s, in order.
 func (d *Dataset) ItemsWithStatus(s Status) []int {
@@ -296,8 +327,8 @@ func (d *Dataset) MarkNotReached() {
 
 // CheckWarnings lists items with zero variance or no answers and candidates
 // who omitted every item.
-func (d *Dataset) CheckWarnings() []Warning {
-	var ws []Warning
+func (d *Dataset) CheckWarnings() []error {
+	var ws []error
 	answered := make([]int, d.J)
 	right := make([]int, d.J)
 	for i := 0; i < d.N; i++ {
@@ -315,8 +346,8 @@ func (d *Dataset) CheckWarnings() []Warning {
 		}
 		if missing == d.J {
 			c := d.Candidates[i]
-			ws = append(ws, Warning{Code: "all_omitted", Subject: c.ID,
-				Message: fmt.Sprintf("candidate %q (line %d) omitted every item", c.ID, c.Line)})
+			ws = append(ws, &Warning{Code: "all_omitted", Subject: c.ID,
+				Err: fmt.Errorf("candidate %q (line %d) omitted every item", c.ID, c.Line)})
 		}
 	}
 	for j := range d.Items {
@@ -324,11 +355,11 @@ func (d *Dataset) CheckWarnings() []Warning {
 		id := d.Items[j].ID
 		switch {
 		case answered[j] == 0:
-			ws = append(ws, Warning{Code: "unanswered_item", Item: id, Message: fmt.Sprintf("item %q: nobody answered it", id)})
+			ws = append(ws, &Warning{Code: "unanswered_item", Item: id, Err: fmt.Errorf("item %q: nobody answered it", id)})
 		case right[j] == 0:
-			ws = append(ws, Warning{Code: "zero_variance", Item: id, Message: fmt.Sprintf("item %q: nobody answered it correctly (zero variance)", id)})
+			ws = append(ws, &Warning{Code: "zero_variance", Item: id, Err: fmt.Errorf("item %q: nobody answered it correctly (zero variance)", id)})
 		case right[j] == d.N:
-			ws = append(ws, Warning{Code: "zero_variance", Item: id, Message: fmt.Sprintf("item %q: every candidate answered it correctly (zero variance)", id)})
+			ws = append(ws, &Warning{Code: "zero_variance", Item: id, Err: fmt.Errorf("item %q: every candidate answered it correctly (zero variance)", id)})
 		}
 	}
 	return ws

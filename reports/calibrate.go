@@ -1,9 +1,13 @@
 package reports
 
 import (
+	"encoding/json"
+	"fmt"
+	"io"
 	"math"
 
 	"github.com/itemlab/itemlab/analysis/calibrate"
+	"github.com/itemlab/itemlab/analysis/projection"
 
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/irt"
@@ -132,7 +136,7 @@ func NewFitFile(d *analysis.Dataset, c *calibrate.Result) *FitFile {
 	f := &FitFile{Model: r.Model.String(), Method: r.Method, LogLik: r.LogLik, AIC: JSONFloat(r.AIC), BIC: JSONFloat(r.BIC),
 		NumParams: r.NumParams, N: r.N, Items: len(c.Items), Iterations: r.Iterations, Converged: r.Converged,
 		MaxChange: JSONFloat(r.MaxChange), LatentMean: r.LatentMean, LatentSD: r.LatentSD,
-		PriorUpdate: r.PriorUpdate, Scoring: c.Scoring.String(), Warnings: c.Warnings, SX2Flagged: []string{}}
+		PriorUpdate: r.PriorUpdate, Scoring: c.Scoring.String(), Warnings: Messages(c.Warnings), SX2Flagged: []string{}}
 	if r.LatentMeanSE != 0 {
 		f.LatentMeanSE = JSONFloat(r.LatentMeanSE)
 	}
@@ -163,4 +167,22 @@ func count(n float64) string {
 		return I(int(n))
 	}
 	return F(n)
+}
+
+// ReadFitPopulation reads the latent distribution — mean, SD and the number
+// of candidates — from a fit.json that NewFitFile's writer produced.
+func ReadFitPopulation(name string, r io.Reader) (projection.Population, error) {
+	var v struct {
+		Mean *float64 `json:"latent_mean"`
+		SD   *float64 `json:"latent_sd"`
+		N    float64  `json:"n"`
+	}
+	data, err := io.ReadAll(r)
+	if err == nil {
+		err = json.Unmarshal(data, &v)
+	}
+	if err != nil || v.Mean == nil || v.SD == nil {
+		return projection.Population{}, fmt.Errorf("%s: want a fit.json with latent_mean and latent_sd", name)
+	}
+	return projection.Population{Mean: *v.Mean, SD: *v.SD, N: int(v.N)}, nil
 }

@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"errors"
 	"strings"
 
+	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/analysis/classical"
 )
 
@@ -236,7 +238,18 @@ func SummarizeClassical(c *classical.Result) *ClassicalSummary {
 		}
 	}
 	for _, w := range c.Warnings {
-		s.Warnings = append(s.Warnings, WarningSummary{Code: w.Code, Item: w.Item, Message: w.Message})
+		s.Warnings = append(s.Warnings, NewWarningSummary(w))
 	}
 	return s
+}
+
+// NewWarningSummary describes a warning for a JSON summary: its code and
+// item when it is an *analysis.Warning, and its message.
+func NewWarningSummary(w error) WarningSummary {
+	ws := WarningSummary{Code: analysis.WarningCode(w), Message: w.Error()}
+	var aw *analysis.Warning
+	if errors.As(w, &aw) {
+		ws.Item = aw.Item
+	}
+	return ws
 }

@@ -37,3 +37,41 @@ func LogisticDIFTable(res []dif.LogisticResult) *Table {
 	}
 	return t
 }
+
+// DIFFile is dif.json, the summary of a DIF study.
+type DIFFile struct {
+	Reference  string   `json:"reference"`
+	Focal      string   `json:"focal"`
+	NReference int      `json:"n_reference"`
+	NFocal     int      `json:"n_focal"`
+	Items      int      `json:"items"`
+	CategoryB  int      `json:"category_b"`
+	CategoryC  int      `json:"category_c"`
+	FlaggedC   []string `json:"category_c_items"`
+	Method     string   `json:"method"`
+}
+
+// NewDIFFile summarises a Mantel–Haenszel study of the reference and focal
+// groups (labels as the user knows them) over groups.
+func NewDIFFile(res []dif.Result, groups []dif.Group, reference, focal string) *DIFFile {
+	s := &DIFFile{Reference: reference, Focal: focal, Items: len(res), FlaggedC: []string{},
+		Method: "Mantel-Haenszel over operational-score strata; ETS categories after Zwick (2012)"}
+	for _, x := range groups {
+		switch x {
+		case dif.Reference:
+			s.NReference++
+		case dif.Focal:
+			s.NFocal++
+		}
+	}
+	for _, r := range res {
+		switch r.Category {
+		case dif.ETSB:
+			s.CategoryB++
+		case dif.ETSC:
+			s.CategoryC++
+			s.FlaggedC = append(s.FlaggedC, r.ItemID)
+		}
+	}
+	return s
+}

@@ -51,7 +51,7 @@ func NewLinkingFile(l *linking.Result) *LinkingFile {
 		CIB:         [2]*float64{JSONFloat(l.BLo), JSONFloat(l.BHi)},
 		SEMethod:    "parametric bootstrap over the common items' parameters (normal draws with the files' standard errors)",
 		Definition:  "theta_base = A*theta_new + B; b* = A*b + B, a* = a/A, c* = c",
-		CommonItems: len(l.Common), Kept: l.Kept, Dropped: []DroppedAnchor{}, Warnings: l.Warnings}
+		CommonItems: len(l.Common), Kept: l.Kept, Dropped: []DroppedAnchor{}, Warnings: Messages(l.Warnings)}
 	if f.Warnings == nil {
 		f.Warnings = []string{}
 	}

@@ -42,6 +42,30 @@ const (
 	FileScoreGroups = "score_groups.csv"
 )
 
+// The other files the stages write, by stage.
+const (
+	FileScoreDistribution      = "score_distribution.csv"       // analyze
+	FileSumScoreEAP            = "sseap.csv"                    // calibrate
+	FileQ3Pairs                = "q3_pairs.csv"                 // calibrate
+	FileScoreSummary           = "score_summary.json"           // score
+	FileAnchors                = "anchors.csv"                  // equate
+	FileLinkedParams           = "params.csv"                   // equate: the new form's parameters on the base scale
+	FileDIFSummary             = "dif.json"                     // dif
+	FileDIFLogistic            = "dif_logistic.csv"             // dif
+	FilePretestSummary         = "pretest.json"                 // pretest
+	FileBank                   = "bank.csv"                     // pretest
+	FileAnchoredParams         = "anchored_params.csv"          // pretest
+	FileProjectionShifts       = "projection_shifts.csv"        // project
+	FileModelScoreDistribution = "score_distribution_model.csv" // project
+	FileWorkbook               = "report.xlsx"                  // report
+	DirCharts                  = "charts"                       // report
+	FileResponses              = "responses.csv"                // simulate
+	FileItems                  = "items.csv"                    // simulate
+	FileTruth                  = "truth.csv"                    // simulate
+	FileTruthPersons           = "truth_persons.csv"            // simulate
+	FileSimulation             = "simulation.json"              // simulate
+)
+
 // runSmallTables are read into memory by ReadRun; persons.csv and
 // scores.csv, which can hold a million rows, are streamed with EachRow.
 var runSmallTables = []string{FileItemStats, FileOptions, FileDomains, FileParams, FileConversion,

@@ -3,6 +3,8 @@ package reports
 import (
 	"bufio"
 	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"unicode"
@@ -124,4 +126,50 @@ func Slug(name string) string {
 		return "none"
 	}
 	return string(b)
+}
+
+// ReadScale reads a scale.json that NewScaleFile's writer produced (only the
+// scale's definition is read; the form section describes the form it was
+// defined on) and checks it.
+func ReadScale(name string, r io.Reader) (*scale.Scale, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var s scale.Scale
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%s: not a scale.json: %v", name, err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return &s, nil
+}
+
+// ScoreSummaryFile is score_summary.json, the summary of the score stage.
+type ScoreSummaryFile struct {
+	Candidates int     `json:"candidates"`
+	Items      int     `json:"items"`
+	RawCut     int     `json:"raw_cut"`
+	Passed     int     `json:"passed"`
+	PassRate   float64 `json:"pass_rate"`
+	MeanScale  float64 `json:"mean_scale_score"`
+	Method     string  `json:"method"`
+}
+
+// NewScoreSummaryFile summarises candidates' scores on a form.
+func NewScoreSummaryFile(scores []scale.CandidateScore, items int, conv *scale.Conversion) *ScoreSummaryFile {
+	s := &ScoreSummaryFile{Candidates: len(scores), Items: items, RawCut: conv.RawCut, Method: conv.Method.String()}
+	var total float64
+	for _, sc := range scores {
+		if sc.Pass {
+			s.Passed++
+		}
+		total += sc.ScaleScore
+	}
+	if len(scores) > 0 {
+		s.PassRate = float64(s.Passed) / float64(len(scores))
+		s.MeanScale = total / float64(len(scores))
+	}
+	return s
 }

@@ -66,3 +66,12 @@ func JSONFloat(x float64) *float64 {
 	}
 	return &x
 }
+
+// Messages are the texts of warnings, for a JSON file; never nil.
+func Messages(ws []error) []string {
+	out := make([]string, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, w.Error())
+	}
+	return out
+}

@@ -53,7 +53,7 @@ type Result struct {
 	Q3       *irt.Q3Result
 	Q3N      int
 	SumScore []irt.SummedScoreEstimate // summed-score EAP table
-	Warnings []string
+	Warnings []error
 }
 
 // DegenerateItemsError names items that cannot be calibrated because
@@ -311,10 +311,21 @@ func sampledQ3(items []irt.Item, r *irt.Responses, theta []float64, limit int) (
 
 // namedWarning words an estimator's warning for people: an item named by
 // its id rather than its column.
-func namedWarning(d *analysis.Dataset, idx []int, w error) string {
+func namedWarning(d *analysis.Dataset, idx []int, w error) error {
 	var hw *irt.HeywoodWarning
 	if errors.As(w, &hw) && hw.Item >= 0 && hw.Item < len(idx) {
-		return fmt.Sprintf("item %q: %s = %.4g: %s", d.Items[idx[hw.Item]].ID, hw.Param, hw.Value, hw.Msg)
+		id := d.Items[idx[hw.Item]].ID
+		return analysis.NewWarning("heywood", id, fmt.Sprintf("item %q: %s = %.4g: %s", id, hw.Param, hw.Value, hw.Msg), w)
 	}
-	return strings.TrimPrefix(w.Error(), "irt: ")
+	code := "calibration"
+	var ew *irt.ExtremeScoresWarning
+	switch {
+	case errors.Is(w, irt.ErrNotConverged):
+		code = "not_converged"
+	case errors.As(w, &hw):
+		code = "heywood"
+	case errors.As(w, &ew):
+		code = "extreme_scores"
+	}
+	return analysis.NewWarning(code, "", strings.TrimPrefix(w.Error(), "irt: "), w)
 }

@@ -48,7 +48,7 @@ type Result struct {
 	// operational items' 0/1 scores, in Dataset.ItemsWithStatus(Operational)
 	// order (omits scored 0).
 	Covariance *mat.SymDense
-	Warnings   []analysis.Warning
+	Warnings   []error
 }
 
 // ItemStats are the classical statistics of one item. The criterion is the
@@ -372,8 +372,8 @@ func (p *analysisPlan) testStats(d *analysis.Dataset, t *tallyCounts, c *Result)
 	ts.AlphaSE = AlphaSE(cov, p.n)
 	ts.SEM = SEM(ts.SD, ts.Alpha)
 	if !(ts.SD > 0) {
-		c.Warnings = append(c.Warnings, analysis.Warning{Code: "zero_variance",
-			Message: "the operational score has no variance: correlations and alpha are undefined"})
+		c.Warnings = append(c.Warnings, &analysis.Warning{Code: "zero_variance",
+			Err: errors.New("the operational score has no variance: correlations and alpha are undefined")})
 	}
 	c.Test = ts
 }
@@ -476,8 +476,8 @@ func (p *analysisPlan) itemStats(d *analysis.Dataset, t *tallyCounts, c *Result)
 		st.Biserial = Biserial(st.RPBisCorrected, st.P)
 		st.Options = p.optionStats(t, it, j, crit, qw, qsize)
 		if nCorrect == 0 || nCorrect == int64(p.n) {
-			c.Warnings = append(c.Warnings, analysis.Warning{Code: "zero_variance", Item: it.ID,
-				Message: fmt.Sprintf("item %q: %d of %d candidates answered correctly: its correlations are undefined", it.ID, st.NCorrect, p.n)})
+			c.Warnings = append(c.Warnings, &analysis.Warning{Code: "zero_variance", Item: it.ID,
+				Err: fmt.Errorf("item %q: %d of %d candidates answered correctly: its correlations are undefined", it.ID, st.NCorrect, p.n)})
 		}
 		c.Items[j] = st
 	}

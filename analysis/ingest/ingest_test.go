@@ -49,7 +49,7 @@ func TestLoadWide(t *testing.T) {
 	}
 	var codes []string
 	for _, w := range d.Warnings {
-		codes = append(codes, w.Code)
+		codes = append(codes, analysis.WarningCode(w))
 	}
 	if strings.Join(codes, " ") != "all_omitted" {
 		t.Errorf("warnings = %v, want [all_omitted]", codes)
@@ -70,7 +70,7 @@ func TestLoadScoredMatrixWithoutItemsFile(t *testing.T) {
 	// Item.2 is answered correctly by all who answered: not zero variance,
 	// since an omit counts as wrong.
 	for _, w := range d.Warnings {
-		t.Errorf("unexpected warning %s", w.Message)
+		t.Errorf("unexpected warning %s", w.Error())
 	}
 }
 

@@ -58,7 +58,7 @@ type Result struct {
 	Kept               int
 	ByMethod           []MethodConstants     // every method on the kept items, for comparison
 	Transformed        []analysis.ItemParams // all of the new form's items on the base scale
-	Warnings           []string
+	Warnings           []error
 }
 
 // ErrTooFewCommon is returned (wrapped) when the forms share too few items
@@ -152,7 +152,7 @@ func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 		}
 	}
 	if noSE > 0 {
-		L.Warnings = append(L.Warnings, fmt.Sprintf("%d common-item parameter sets have no standard errors; the bootstrap treats them as exact, so the SEs of A and B are too small", noSE))
+		L.Warnings = append(L.Warnings, analysis.NewWarning("no_standard_errors", "", fmt.Sprintf("%d common-item parameter sets have no standard errors; the bootstrap treats them as exact, so the SEs of A and B are too small", noSE), nil))
 	}
 	// Each replication links by every method on the same draws; a
 	// replication that fails to link leaves NaN and is left out.
@@ -201,7 +201,7 @@ func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 		L.ALo, L.AHi = replicate.Percentile(as, 0.025), replicate.Percentile(as, 0.975)
 		L.BLo, L.BHi = replicate.Percentile(bs, 0.025), replicate.Percentile(bs, 0.975)
 		if len(as) < o.Reps {
-			L.Warnings = append(L.Warnings, fmt.Sprintf("%d of %d bootstrap replications failed to link", o.Reps-len(as), o.Reps))
+			L.Warnings = append(L.Warnings, analysis.NewWarning("bootstrap_failures", "", fmt.Sprintf("%d of %d bootstrap replications failed to link", o.Reps-len(as), o.Reps), nil))
 		}
 	}
 	A := L.Constants.A

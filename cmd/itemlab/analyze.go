@@ -2,17 +2,17 @@ package main
 
 import (
 	"fmt"
-	"path"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/itemlab/itemlab/analysis/classical"
+	"github.com/itemlab/itemlab/pipeline"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/itemlab/itemlab/analysis"
-	"github.com/itemlab/itemlab/reports"
 )
 
 // classicalFlags are the options of the classical analysis.
@@ -31,24 +31,22 @@ func (f *classicalFlags) add(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.weights, "weight", nil, "blueprint weight of a domain, `DOMAIN=PERCENT` (repeat for each domain)")
 }
 
-func (f *classicalFlags) options() (classical.Options, error) {
-	o := classical.Options{Thresholds: &f.th}
+func (f *classicalFlags) settings() (pipeline.ClassicalSettings, error) {
+	o := pipeline.ClassicalSettings{Thresholds: f.th}
 	for _, w := range f.weights {
 		name, val, ok := strings.Cut(w, "=")
 		v, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-		if !ok || err != nil || v < 0 {
+		if !ok || err != nil || !(v > 0 && v <= 100) {
 			return o, usagef("--weight %q: want DOMAIN=PERCENT, e.g. \"Clinical Operations=32\"", w)
 		}
-		if o.DomainWeights == nil {
-			o.DomainWeights = map[string]float64{}
-		}
-		o.DomainWeights[strings.TrimSpace(name)] = v
+		o.Domains = append(o.Domains, analysis.Domain{Name: strings.TrimSpace(name), Weight: v})
 	}
+	sort.Slice(o.Domains, func(a, b int) bool { return o.Domains[a].Name < o.Domains[b].Name })
 	return o, nil
 }
 
 func newAnalyzeCmd(env *Env) *cobra.Command {
-	var df dataFlags
+	var df pipeline.DataOptions
 	var cf classicalFlags
 	var outDir string
 	c := &cobra.Command{
@@ -73,62 +71,35 @@ summary.json and manifest.json.`,
   itemlab analyze --responses r.csv --items i.csv --out a --too-hard 0.25 --weight "Reporting=10"`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			opts, err := cf.options()
+			cs, err := cf.settings()
 			if err != nil {
 				return err
 			}
-			out, err := newOutput(c, outDir)
+			log := env.logger(false)
+			out, err := newOutput(c, env, outDir, log)
 			if err != nil {
 				return err
 			}
-			defer out.abort()
-			d, err := df.load(env, out)
+			defer out.Abort()
+			d, err := pipeline.LoadData(out, df)
 			if err != nil {
 				return err
 			}
-			cl, err := stageAnalyze(out, "", d, opts, "")
+			cl, err := pipeline.Analyze(c.Context(), out, "", d, cs, "")
 			if err != nil {
 				return err
 			}
-			if err := out.commit(); err != nil {
+			if err := out.Commit(); err != nil {
 				return err
 			}
 			printClassical(env, cl, outDir)
 			return nil
 		},
 	}
-	df.add(c.Flags(), false)
+	addDataFlags(c.Flags(), &df, false)
 	cf.add(c.Flags())
 	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
 	return c
-}
-
-// stageAnalyze runs the classical analysis and stages its tables under
-// prefix.
-func stageAnalyze(out *output, prefix string, d *analysis.Dataset, opts classical.Options, exam string) (*classical.Result, error) {
-	cl, err := classical.Analyze(d, opts)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range []struct {
-		name string
-		tab  *reports.Table
-	}{
-		{"item_stats.csv", reports.ItemStatsTable(cl)},
-		{"options.csv", reports.OptionsTable(cl)},
-		{"domains.csv", reports.DomainsTable(cl)},
-		{"score_distribution.csv", reports.ScoreDistributionTable(cl)},
-	} {
-		if err := out.table(path.Join(prefix, t.name), t.tab); err != nil {
-			return nil, err
-		}
-	}
-	sum := reports.SummarizeClassical(cl)
-	sum.Exam = exam
-	if err := out.json(path.Join(prefix, "summary.json"), sum); err != nil {
-		return nil, err
-	}
-	return cl, nil
 }
 
 func printClassical(env *Env, cl *classical.Result, dir string) {

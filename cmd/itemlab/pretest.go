@@ -3,24 +3,17 @@ package main
 import (
 	"fmt"
 	"math"
-	"path"
 
-	"github.com/itemlab/itemlab/analysis/calibrate"
-	"github.com/itemlab/itemlab/analysis/classical"
-	"github.com/itemlab/itemlab/analysis/dif"
 	"github.com/itemlab/itemlab/analysis/pretest"
+	"github.com/itemlab/itemlab/pipeline"
 
 	"github.com/spf13/cobra"
-
-	"github.com/itemlab/itemlab/analysis"
-	"github.com/itemlab/itemlab/irt"
-	"github.com/itemlab/itemlab/reports"
 )
 
 type pretestOptions struct {
-	df        dataFlags
+	df        pipeline.DataOptions
 	cf        classicalFlags
-	ff        difFlags
+	ff        pipeline.DIFSettings
 	params    string
 	rules     string
 	model     string
@@ -61,58 +54,53 @@ manifest.json.`,
   itemlab pretest --responses r.csv --items i.csv --params bank.csv --rules strict.yaml --out pretest`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			out, err := newOutput(c, o.outDir)
+			cs, err := o.cf.settings()
 			if err != nil {
 				return err
 			}
-			defer out.abort()
-			copts, err := o.cf.options()
+			if o.scaleFile != "" && c.Flags().Changed("cut-theta") {
+				return usagef("give the cut as --scale or as --cut-theta, not both")
+			}
+			out, err := newOutput(c, env, o.outDir, env.logger(o.quiet))
 			if err != nil {
 				return err
 			}
-			rules, err := loadRules(out, o.rules)
+			defer out.Abort()
+			rules, err := pipeline.LoadRules(out, o.rules)
 			if err != nil {
 				return err
 			}
-			d, err := o.df.load(env, out)
+			d, err := pipeline.LoadData(out, o.df)
 			if err != nil {
 				return err
 			}
-			bank, err := loadParams(out, "params", o.params)
+			bank, err := pipeline.LoadParams(out, "params", o.params)
 			if err != nil {
 				return err
 			}
-			cut := math.NaN()
+			ps := pipeline.PretestSettings{Model: o.model, Omit: o.df.Omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains}
 			switch {
 			case o.scaleFile != "":
-				sf := scaleFlags{scaleFile: o.scaleFile}
-				s, err := sf.scale(c, out, nil)
+				s, err := pipeline.LoadScale(out, "scale", o.scaleFile)
 				if err != nil {
 					return err
 				}
-				cut = s.ThetaCut
+				ps.CutTheta = s.ThetaCut
 			case c.Flags().Changed("cut-theta"):
-				cut = o.cutTheta
+				ps.CutTheta = o.cutTheta
 			}
-			m, err := irt.ParseModel(o.model)
-			if err != nil {
-				return usagef("--model: %v", err)
-			}
-			cl, err := classical.Analyze(d, copts)
+			cl, err := pipeline.Classical(c.Context(), out, d, cs)
 			if err != nil {
 				return err
 			}
-			var ff *difFlags
-			if !o.noDIF && hasGroups(d) {
-				ff = &o.ff
+			if !o.noDIF && pipeline.HasGroups(d) {
+				ps.DIF = &o.ff
 			}
-			log := newLogger(env, o.quiet)
-			res, err := stagePretest(c, out, "", d, cl, bank, pretestStageOptions{
-				model: m, omit: o.df.omitRule(), rules: rules, cutTheta: cut, dif: ff, domains: domainsOf(copts)}, log)
+			res, err := pipeline.Pretest(c.Context(), out, "", d, cl, bank, ps)
 			if err != nil {
 				return err
 			}
-			if err := out.commit(); err != nil {
+			if err := out.Commit(); err != nil {
 				return err
 			}
 			n := map[pretest.Decision]int{}
@@ -125,9 +113,9 @@ manifest.json.`,
 		},
 	}
 	f := c.Flags()
-	o.df.add(f, true)
+	addDataFlags(f, &o.df, true)
 	o.cf.add(f)
-	o.ff.add(f)
+	addDIFFlags(f, &o.ff)
 	f.StringVar(&o.params, "params", "", "bank parameters `file` of the operational items (params.csv of their calibration)")
 	f.StringVar(&o.rules, "rules", "", "review thresholds `file` (YAML or JSON) overriding the defaults")
 	f.StringVar(&o.model, "model", "3pl", "model of the pretest items: rasch, 2pl or 3pl")
@@ -137,101 +125,4 @@ manifest.json.`,
 	f.StringVar(&o.outDir, "out", "", "output `folder`")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	return c
-}
-
-func loadRules(out *output, file string) (pretest.Rules, error) {
-	if file == "" {
-		return pretest.DefaultRules(), nil
-	}
-	hf, err := openInput("rules", file)
-	if err != nil {
-		return pretest.Rules{}, err
-	}
-	r, err := pretest.ReadRules(file, hf)
-	out.inputs = append(out.inputs, hf.record())
-	if err != nil {
-		return r, &inputError{err}
-	}
-	return r, nil
-}
-
-func hasGroups(d *analysis.Dataset) bool {
-	seen := map[string]bool{}
-	for _, c := range d.Candidates {
-		if c.Group != "" {
-			seen[c.Group] = true
-		}
-	}
-	return len(seen) >= 2
-}
-
-func domainsOf(o classical.Options) []analysis.Domain {
-	var ds []analysis.Domain
-	for name, w := range o.DomainWeights {
-		ds = append(ds, analysis.Domain{Name: name, Weight: w})
-	}
-	sortDomains(ds)
-	return ds
-}
-
-func sortDomains(ds []analysis.Domain) {
-	for a := 1; a < len(ds); a++ {
-		for b := a; b > 0 && ds[b].Name < ds[b-1].Name; b-- {
-			ds[b], ds[b-1] = ds[b-1], ds[b]
-		}
-	}
-}
-
-type pretestStageOptions struct {
-	model    irt.Model
-	omit     analysis.OmitRule
-	rules    pretest.Rules
-	cutTheta float64
-	dif      *difFlags // nil: no DIF
-	domains  []analysis.Domain
-}
-
-// stagePretest calibrates the pretest items on the bank scale, runs DIF and
-// the review, and writes the tables under prefix.
-func stagePretest(c *cobra.Command, out *output, prefix string, d *analysis.Dataset, cl *classical.Result,
-	bank []analysis.ItemParams, o pretestStageOptions, log *logger) (*pretest.Result, error) {
-	log.bar("pretest calibration")
-	cal, ev, err := pretest.Calibrate(c.Context(), d, bank, calibrate.Options{Model: o.model, Omit: o.omit,
-		MML: irt.MMLOptions{Progress: func(cy irt.Cycle) {
-			log.status("anchored calibration: cycle %d, largest change %.2g", cy.Iter, cy.MaxChange)
-		}}})
-	log.clear()
-	if err != nil {
-		return nil, &inputError{err}
-	}
-	for _, w := range cal.Warnings {
-		log.warnf("pretest calibration: %s", w)
-		out.warn("pretest calibration: " + w)
-	}
-	in := pretest.Inputs{Classical: cl, IRT: ev, CutTheta: o.cutTheta, Rules: o.rules, Domains: o.domains}
-	if o.dif != nil {
-		ff := *o.dif
-		ff.which = "pretest"
-		g, _, _, err := ff.groups(d)
-		if err != nil {
-			return nil, err
-		}
-		in.DIF, err = dif.MantelHaenszel(d, g, d.ItemsWithStatus(analysis.Pretest), dif.Options{MinStratum: ff.minStratum})
-		if err != nil {
-			return nil, err
-		}
-	}
-	res := pretest.ReviewItems(d, in)
-	if err := out.table(path.Join(prefix, "pretest.csv"), reports.PretestTable(res)); err != nil {
-		return nil, err
-	}
-	if err := out.table(path.Join(prefix, "bank.csv"), reports.BankTable(res)); err != nil {
-		return nil, err
-	}
-	if err := out.table(path.Join(prefix, "anchored_params.csv"), reports.CalibrationParamsTable(d, cal)); err != nil {
-		return nil, err
-	}
-	method := fmt.Sprintf("fixed-parameter calibration (%s), operational items at bank values, latent distribution updated by %s; latent mean %.3f, SD %.3f",
-		o.model, cal.Result.PriorUpdate, cal.Result.LatentMean, cal.Result.LatentSD)
-	return res, out.json(path.Join(prefix, "pretest.json"), reports.NewPretestFile(res, o.cutTheta, method))
 }

@@ -4,11 +4,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/itemlab/itemlab/analysis"
 )
 
 // logger writes itemlab's progress on stderr: a status line that redraws
 // itself with a bar and ETA when stderr is a terminal, plain log lines
-// otherwise, nothing with --quiet.
+// otherwise, nothing with --quiet. It is the one printer of warnings, which
+// show even with --quiet: at most maxWarnings of one code, then a count of
+// the rest (every warning is in the outputs). It implements pipeline.Logger.
 type logger struct {
 	env   *Env
 	quiet bool
@@ -17,33 +21,59 @@ type logger struct {
 	start time.Time
 	last  time.Time
 	drawn bool
+	// warnings printed, by code
+	warned map[string]int
+	codes  []string
 }
 
-func newLogger(env *Env, quiet bool) *logger { return &logger{env: env, quiet: quiet} }
+// maxWarnings is how many warnings of one code go to stderr.
+const maxWarnings = 10
 
-// logf writes one line.
-func (l *logger) logf(format string, args ...any) {
+func newLogger(env *Env, quiet bool) *logger {
+	return &logger{env: env, quiet: quiet, warned: map[string]int{}}
+}
+
+// Logf writes one line.
+func (l *logger) Logf(format string, args ...any) {
 	if l.quiet {
 		return
 	}
-	l.clear()
+	l.Clear()
 	fmt.Fprintf(l.env.Stderr, "itemlab: "+format+"\n", args...)
 }
 
-// warnf writes a warning line; warnings are shown even with --quiet.
-func (l *logger) warnf(format string, args ...any) {
-	l.clear()
-	fmt.Fprintf(l.env.Stderr, "itemlab: warning: "+format+"\n", args...)
+// Warn writes a warning line.
+func (l *logger) Warn(w error) {
+	code := analysis.WarningCode(w)
+	if l.warned[code] == 0 {
+		l.codes = append(l.codes, code)
+	}
+	l.warned[code]++
+	if l.warned[code] > maxWarnings {
+		return
+	}
+	l.Clear()
+	fmt.Fprintf(l.env.Stderr, "itemlab: warning: %s\n", w)
 }
 
-// bar starts a progress bar for work with a known total.
-func (l *logger) bar(label string) {
+// flush writes the counts of the warnings that were not printed.
+func (l *logger) flush() {
+	for _, code := range l.codes {
+		if n := l.warned[code]; n > maxWarnings {
+			fmt.Fprintf(l.env.Stderr, "itemlab: warning: … and %d more %s warnings\n", n-maxWarnings, code)
+		}
+	}
+	l.codes, l.warned = nil, map[string]int{}
+}
+
+// Bar starts a progress bar for work with a known total.
+func (l *logger) Bar(label string) {
 	l.label, l.start, l.last = label, time.Now(), time.Time{}
 }
 
-// update redraws the bar at done of total (only on a terminal, at most ten
+// Update redraws the bar at done of total (only on a terminal, at most ten
 // times a second).
-func (l *logger) update(done, total float64) {
+func (l *logger) Update(done, total float64) {
 	if l.quiet || !l.env.IsTerminal || total <= 0 {
 		return
 	}
@@ -64,8 +94,8 @@ func (l *logger) update(done, total float64) {
 	l.drawn = true
 }
 
-// status redraws a free-form status line (terminal only).
-func (l *logger) status(format string, args ...any) {
+// Status redraws a free-form status line (terminal only).
+func (l *logger) Status(format string, args ...any) {
 	if l.quiet || !l.env.IsTerminal {
 		return
 	}
@@ -78,7 +108,8 @@ func (l *logger) status(format string, args ...any) {
 	l.drawn = true
 }
 
-func (l *logger) clear() {
+// Clear removes a bar or status line.
+func (l *logger) Clear() {
 	if l.drawn {
 		fmt.Fprint(l.env.Stderr, "\r\x1b[K")
 		l.drawn = false

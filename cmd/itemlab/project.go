@@ -1,28 +1,22 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"path"
-	"strconv"
-	"strings"
 
 	"github.com/itemlab/itemlab/analysis/projection"
+	"github.com/itemlab/itemlab/pipeline"
 
 	"github.com/spf13/cobra"
 
 	"github.com/itemlab/itemlab/analysis"
-	"github.com/itemlab/itemlab/irt"
-	"github.com/itemlab/itemlab/reports"
 )
 
 type projectOptions struct {
 	params, fitFile string
 	altParams       []string
-	sf              scaleFlags
-	df              dataFlags
+	scaleFile       string
+	df              pipeline.DataOptions
 	mean, sd        float64
 	n               int
 	cuts, shifts    string
@@ -66,102 +60,35 @@ accuracy.json and manifest.json.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.params, "params", "", "the form's item parameters `file` on the scale's θ metric")
-	f.StringVar(&o.sf.scaleFile, "scale", "", "scale.json of the reporting scale")
+	f.StringVar(&o.scaleFile, "scale", "", "scale.json of the reporting scale")
 	f.StringVar(&o.fitFile, "fit", "", "fit.json of a calibration: take the population's mean, SD and size from it")
 	f.StringArrayVar(&o.altParams, "alt-params", nil, "another form's parameters `file` to project for the same population (repeatable)")
 	f.Float64Var(&o.mean, "latent-mean", 0, "mean of the population's θ")
 	f.Float64Var(&o.sd, "latent-sd", 1, "SD of the population's θ")
 	f.IntVar(&o.n, "n", 0, "candidates the population was estimated from (widens the intervals; 0 = treat as known)")
-	f.StringVar(&o.cuts, "cuts", "350:430:1", "cut scores of the curve, `FROM:TO:STEP`")
+	f.StringVar(&o.cuts, "cuts", "", "cut scores of the curve, `FROM:TO:STEP` (default 350:430:1 within the scale)")
 	f.StringVar(&o.shifts, "shifts", "-0.5:0.5:0.1", "population mean shifts in logits, `FROM:TO:STEP`")
 	f.IntVar(&o.reps, "reps", 200, "replications for the intervals (0 for none)")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed of the intervals")
 	f.StringVar(&o.outDir, "out", "", "output `folder`")
-	f.StringVar(&o.df.responses, "responses", "", "this administration's responses `file` (optional, for the observed pass rate)")
-	f.StringVar(&o.df.items, "items", "", "items `file` of the responses (optional)")
-	o.df.omit, o.sf.method, o.sf.latentSD = "wrong", "tcc", 1
+	f.StringVar(&o.df.Responses, "responses", "", "this administration's responses `file` (optional, for the observed pass rate)")
+	f.StringVar(&o.df.Items, "items", "", "items `file` of the responses (optional)")
 	return c
 }
 
-// parseRange reads FROM:TO:STEP into the values from FROM to TO.
-func parseRange(flag, s string) ([]float64, error) {
-	parts := strings.Split(s, ":")
-	if len(parts) == 1 {
-		v, err := strconv.ParseFloat(parts[0], 64)
-		if err != nil {
-			return nil, usagef("--%s %q: want a number or FROM:TO:STEP", flag, s)
-		}
-		return []float64{v}, nil
-	}
-	if len(parts) != 3 {
-		return nil, usagef("--%s %q: want FROM:TO:STEP, e.g. 350:430:1", flag, s)
-	}
-	var v [3]float64
-	for k, p := range parts {
-		x, err := strconv.ParseFloat(p, 64)
-		if err != nil {
-			return nil, usagef("--%s %q: %q is not a number", flag, s, p)
-		}
-		v[k] = x
-	}
-	if !(v[2] > 0) || v[1] < v[0] || (v[1]-v[0])/v[2] > 10000 {
-		return nil, usagef("--%s %q: want FROM ≤ TO and a positive STEP", flag, s)
-	}
-	var out []float64
-	for k := 0; ; k++ {
-		x := v[0] + float64(k)*v[2]
-		if x > v[1]+1e-9*v[2] {
-			break
-		}
-		out = append(out, x)
-	}
-	return out, nil
-}
-
-// fitPopulation reads the latent distribution from a calibration's fit.json.
-func fitPopulation(out *output, file string) (projection.Population, error) {
-	hf, err := openInput("fit", file)
-	if err != nil {
-		return projection.Population{}, err
-	}
-	var v struct {
-		Mean *float64 `json:"latent_mean"`
-		SD   *float64 `json:"latent_sd"`
-		N    float64  `json:"n"`
-	}
-	data, err := io.ReadAll(hf)
-	if err == nil {
-		err = json.Unmarshal(data, &v)
-	}
-	out.inputs = append(out.inputs, hf.record())
-	if err != nil || v.Mean == nil || v.SD == nil {
-		return projection.Population{}, &inputError{fmt.Errorf("%s: want a fit.json with latent_mean and latent_sd", file)}
-	}
-	return projection.Population{Mean: *v.Mean, SD: *v.SD, N: int(v.N)}, nil
-}
-
 func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
-	if o.sf.scaleFile == "" {
+	if o.scaleFile == "" {
 		return usagef("--scale is required: the scale.json written by itemlab scale")
 	}
-	cuts, err := parseRange("cuts", o.cuts)
+	out, err := newOutput(c, env, o.outDir, env.logger(false))
 	if err != nil {
 		return err
 	}
-	shifts, err := parseRange("shifts", o.shifts)
-	if err != nil {
-		return err
-	}
-	out, err := newOutput(c, o.outDir)
-	if err != nil {
-		return err
-	}
-	defer out.abort()
-	seed := o.seed
-	out.seed = &seed
+	defer out.Abort()
+	out.SetSeed(o.seed)
 	pop := projection.Population{Mean: o.mean, SD: o.sd, N: o.n}
 	if o.fitFile != "" {
-		if pop, err = fitPopulation(out, o.fitFile); err != nil {
+		if pop, err = pipeline.LoadFitPopulation(out, "fit", o.fitFile); err != nil {
 			return err
 		}
 		if c.Flags().Changed("latent-mean") {
@@ -174,94 +101,38 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 			pop.N = o.n
 		}
 	}
-	if !(pop.SD > 0) {
-		return usagef("population SD %g: want a positive SD", pop.SD)
-	}
-	s, err := o.sf.scale(c, out, nil)
+	s, err := pipeline.LoadScale(out, "scale", o.scaleFile)
 	if err != nil {
 		return err
 	}
-	ps, err := loadParams(out, "params", o.params)
+	ps, err := pipeline.LoadParams(out, "params", o.params)
 	if err != nil {
 		return err
 	}
-	var observed []int
-	items, ses := paramsOf(ps)
-	if o.df.responses != "" {
-		d, err := o.df.load(env, out)
-		if err != nil {
+	var d *analysis.Dataset
+	if o.df.Responses != "" {
+		if d, err = pipeline.LoadData(out, o.df); err != nil {
 			return err
 		}
-		idx, its, err := analysis.FormItems(d, ps)
-		if err != nil {
-			return &inputError{err}
-		}
-		by := analysis.ParamsByID(ps)
-		items, ses = its, nil
-		for _, j := range idx {
-			ses = append(ses, by[d.Items[j].ID].SE)
-		}
-		observed = d.RawScores(idx)
+	}
+	form, err := pipeline.FormOf(d, ps)
+	if err != nil {
+		return err
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0x9a55))
-	log := newLogger(env, false)
-	log.bar("projection intervals")
-	popts := projection.Options{Cuts: cuts, Shifts: shifts, Reps: o.reps, Rng: rng,
-		Progress: func(d, t int) { log.update(float64(d), float64(t)) }}
-	if o.reps == 0 {
-		popts.Reps = -1
-	}
-	P, err := projection.Project(items, ses, s, pop, observed, popts)
-	log.clear()
+	P, acc, err := pipeline.Project(c.Context(), out, "", form, s, pop,
+		pipeline.ProjectSettings{Cuts: o.cuts, Shifts: o.shifts, Reps: o.reps, AltParams: o.altParams}, rng)
 	if err != nil {
-		return &inputError{err}
-	}
-	acc := reports.NewAccuracyFile(P, pop)
-	for _, alt := range o.altParams {
-		aps, err := loadParams(out, "alt-params", alt)
-		if err != nil {
-			return err
-		}
-		ai, as := paramsOf(aps)
-		AP, err := projection.Project(ai, as, s, pop, nil, projection.Options{Cuts: []float64{s.Cut}, Shifts: []float64{0}, Reps: popts.Reps, Rng: rng})
-		if err != nil {
-			return &inputError{fmt.Errorf("%s: %w", alt, err)}
-		}
-		acc.AlternateForms = append(acc.AlternateForms, reports.AlternateForm(alt, len(ai), AP))
-	}
-	if err := stageProjectFiles(out, "", P, acc); err != nil {
 		return err
 	}
-	if err := out.commit(); err != nil {
+	if err := out.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "projected pass rate at %g: %.1f %% (95 %% interval %.1f–%.1f), raw cut %d of %d\n",
-		s.Cut, 100*P.At.PassRate, 100*P.At.Lo, 100*P.At.Hi, P.At.RawCut, len(items))
+		s.Cut, 100*P.At.PassRate, 100*P.At.Lo, 100*P.At.Hi, P.At.RawCut, len(form.Items))
 	fmt.Fprintf(env.Stdout, "classification accuracy %.3f, consistency %.3f (Lee 2010)\n", P.At.Lee.Accuracy, P.At.Lee.Consistency)
 	for _, a := range acc.AlternateForms {
 		fmt.Fprintf(env.Stdout, "alternate form %s: projected pass rate %.1f %%, raw cut %d of %d\n", a.Params, 100*a.PassRate, a.RawCut, a.Items)
 	}
 	return nil
-}
-
-func paramsOf(ps []analysis.ItemParams) ([]irt.Item, []irt.ItemSE) {
-	items := make([]irt.Item, len(ps))
-	ses := make([]irt.ItemSE, len(ps))
-	for k, p := range ps {
-		items[k], ses[k] = p.Item, p.SE
-	}
-	return items, ses
-}
-
-func stageProjectFiles(out *output, prefix string, P *projection.Result, acc *reports.AccuracyFile) error {
-	if err := out.table(path.Join(prefix, "projection.csv"), reports.ProjectionTable(P)); err != nil {
-		return err
-	}
-	if err := out.table(path.Join(prefix, "projection_shifts.csv"), reports.ShiftsTable(P)); err != nil {
-		return err
-	}
-	if err := out.table(path.Join(prefix, "score_distribution_model.csv"), reports.ModelScoreTable(P)); err != nil {
-		return err
-	}
-	return out.json(path.Join(prefix, "accuracy.json"), acc)
 }

@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/itemlab/itemlab/pipeline"
 	"github.com/itemlab/itemlab/reports"
 )
 
@@ -33,7 +32,7 @@ run's CSV and JSON files.`,
 				return usagef("--from is required: the run folder to report on")
 			}
 			if fi, err := os.Stat(from); err != nil || !fi.IsDir() {
-				return &inputError{fmt.Errorf("%s: no such run folder", from)}
+				return pipeline.Inputf("%s: no such run folder", from)
 			}
 			if xlsx == "" && charts == "" {
 				return usagef("give --out FILE.xlsx, --charts DIR or both")
@@ -59,34 +58,4 @@ run's CSV and JSON files.`,
 	c.Flags().StringVar(&charts, "charts", "", "`folder` for the charts")
 	c.Flags().StringVar(&format, "format", "png", "chart format: png or svg")
 	return c
-}
-
-// stageReport writes the workbook and charts of the run staged under
-// prefix, and records them as outputs.
-func stageReport(out *output, prefix string, workbook, charts bool, format string) (*reports.ReportResult, error) {
-	dir := filepath.Join(out.tmp, prefix)
-	xlsx, chartsDir := "", ""
-	if workbook {
-		xlsx = filepath.Join(dir, "report.xlsx")
-	}
-	if charts {
-		chartsDir = filepath.Join(dir, "charts")
-	}
-	res, err := reports.Report(dir, xlsx, chartsDir, format)
-	if err != nil {
-		return nil, err
-	}
-	if workbook {
-		out.names = append(out.names, joinPrefix(prefix, "report.xlsx"))
-	}
-	if charts {
-		filepath.WalkDir(chartsDir, func(p string, e fs.DirEntry, err error) error {
-			if err == nil && !e.IsDir() {
-				rel, _ := filepath.Rel(out.tmp, p)
-				out.names = append(out.names, filepath.ToSlash(rel))
-			}
-			return err
-		})
-	}
-	return res, nil
 }

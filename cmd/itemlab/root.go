@@ -18,7 +18,20 @@ type Env struct {
 	Stdin      io.Reader
 	Stdout     io.Writer
 	Stderr     io.Writer
-	IsTerminal bool // stderr is a terminal: draw progress
+	IsTerminal bool     // stderr is a terminal: draw progress
+	Args       []string // the command line after the program name, for manifests
+
+	log *logger // the printer of progress and warnings of this run
+}
+
+// logger returns the printer of progress and warnings; quiet silences
+// progress (never warnings).
+func (e *Env) logger(quiet bool) *logger {
+	if e.log == nil {
+		e.log = newLogger(e, quiet)
+	}
+	e.log.quiet = quiet
+	return e.log
 }
 
 // Exit codes, listed in the root help.
@@ -100,9 +113,14 @@ func newVersionCmd(env *Env) *cobra.Command {
 
 // run executes itemlab with args and returns the exit code.
 func run(ctx context.Context, args []string, env *Env) int {
+	env.Args = args
 	root := newRootCmd(env)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
+	if env.log != nil {
+		env.log.Clear()
+		env.log.flush()
+	}
 	if err == nil {
 		return exitOK
 	}

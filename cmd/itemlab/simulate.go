@@ -2,15 +2,11 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"math/rand/v2"
-	"path"
 
 	"github.com/itemlab/itemlab/analysis/simulate"
+	"github.com/itemlab/itemlab/pipeline"
 
 	"github.com/spf13/cobra"
-
-	"github.com/itemlab/itemlab/reports"
 )
 
 type simulateOptions struct {
@@ -42,17 +38,19 @@ built around: 100 operational + 25 pretest items, five domains weighted
   itemlab simulate --out two --forms 2 --anchors 30`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			out, err := newOutput(c, o.out)
+			out, err := newOutput(c, env, o.out, env.logger(false))
 			if err != nil {
 				return err
 			}
-			if _, err := runSimulate(out, o, ""); err != nil {
-				out.abort()
+			defer out.Abort()
+			sim, err := pipeline.Simulate(c.Context(), out, "", o.seed, o.sim)
+			if err != nil {
 				return err
 			}
-			if err := out.commit(); err != nil {
+			if err := out.Commit(); err != nil {
 				return err
 			}
+			o.sim = sim.Options
 			fmt.Fprintf(env.Stderr, "itemlab: simulated %d candidates × %d items on %d form(s) into %s\n",
 				o.sim.Examinees, o.sim.Operational+o.sim.Pretest, max(o.sim.Forms, 1), o.out)
 			return nil
@@ -71,42 +69,4 @@ built around: 100 operational + 25 pretest items, five domains weighted
 	f.Float64Var(&o.sim.PassRate, "pass-rate", 0.69, "true pass rate that places the cut θ")
 	f.BoolVar(&o.sim.NoFlaws, "no-flaws", false, "do not plant flawed pretest items")
 	return c
-}
-
-// runSimulate simulates and stages the files under the folder prefix of out.
-func runSimulate(out *output, o simulateOptions, prefix string) (*simulate.Simulation, error) {
-	seed := o.seed
-	out.seed = &seed
-	sim, err := simulate.Simulate(rand.New(rand.NewPCG(o.seed, 0x1fe1ab)), o.sim)
-	if err != nil {
-		return nil, usagef("%v", err)
-	}
-	o.sim = sim.Options
-	for f, form := range sim.Forms {
-		dir := prefix
-		if f > 0 {
-			dir = path.Join(prefix, fmt.Sprintf("form%d", f+1))
-		}
-		if err := out.write(path.Join(dir, "responses.csv"), func(w io.Writer) error {
-			return reports.WriteResponses(w, form.Data)
-		}); err != nil {
-			return nil, err
-		}
-		if err := out.table(path.Join(dir, "items.csv"), reports.ItemsTable(form.Data)); err != nil {
-			return nil, err
-		}
-		if err := out.table(path.Join(dir, "truth.csv"), reports.TruthItemsTable(form.Items)); err != nil {
-			return nil, err
-		}
-		if err := out.table(path.Join(dir, "truth_persons.csv"), reports.TruthPersonsTable(form.Persons)); err != nil {
-			return nil, err
-		}
-	}
-	return sim, out.json(path.Join(prefix, "simulation.json"), map[string]any{
-		"seed": o.seed, "cut_theta": sim.CutTheta, "examinees": o.sim.Examinees,
-		"operational": o.sim.Operational, "pretest": o.sim.Pretest, "options": o.sim.Options,
-		"forms": o.sim.Forms, "anchors": o.sim.Anchors, "form2_mean": o.sim.FormShift,
-		"pass_rate": o.sim.PassRate, "omit_rate": o.sim.OmitRate, "focal_share": o.sim.FocalShare,
-		"domains": o.sim.Domains, "flaws": !o.sim.NoFlaws,
-	})
 }

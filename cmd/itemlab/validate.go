@@ -6,13 +6,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/itemlab/itemlab/pipeline"
 	"github.com/spf13/cobra"
-
-	"github.com/itemlab/itemlab/analysis"
 )
 
 func newValidateCmd(env *Env) *cobra.Command {
-	var df dataFlags
+	var df pipeline.DataOptions
 	var asJSON bool
 	c := &cobra.Command{
 		Use:   "validate --responses FILE [--items FILE]",
@@ -26,11 +25,15 @@ file, line and column. Exit code 0 when the data can be used, 2 when not.`,
   itemlab validate --responses exam.xlsx --sheet Responses --items items.xlsx --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			d, err := df.load(env, nil)
+			d, _, err := pipeline.ReadData(df)
 			if err != nil {
 				return err
 			}
-			s := describe(d)
+			log := env.logger(false)
+			for _, w := range d.Warnings {
+				log.Warn(w)
+			}
+			s := pipeline.Describe(d)
 			if asJSON {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
@@ -40,119 +43,12 @@ file, line and column. Exit code 0 when the data can be used, 2 when not.`,
 			return nil
 		},
 	}
-	df.add(c.Flags(), false)
+	addDataFlags(c.Flags(), &df, false)
 	c.Flags().BoolVar(&asJSON, "json", false, "print the description as JSON")
 	return c
 }
 
-// dataDescription is what validate reports about a dataset.
-type dataDescription struct {
-	Files       []string       `json:"files"`
-	Candidates  int            `json:"candidates"`
-	Items       int            `json:"items"`
-	ByStatus    map[string]int `json:"items_by_status"`
-	Domains     []domainCount  `json:"domains"`
-	OptionSets  map[string]int `json:"option_sets"`
-	PreScored   bool           `json:"pre_scored"`
-	OmitRate    float64        `json:"omit_rate"`
-	NotReached  float64        `json:"not_reached_rate"`
-	Groups      map[string]int `json:"groups,omitempty"`
-	Forms       map[string]int `json:"forms,omitempty"`
-	MeanScore   float64        `json:"mean_operational_score"`
-	Operational int            `json:"operational_items"`
-	Warnings    []string       `json:"warnings"`
-	Anchors     int            `json:"anchor_items"`
-	Fixed       int            `json:"items_with_bank_parameters"`
-	Extra       []string       `json:"item_metadata_columns,omitempty"`
-}
-
-type domainCount struct {
-	Domain      string `json:"domain"`
-	Operational int    `json:"operational"`
-	Pretest     int    `json:"pretest"`
-	Excluded    int    `json:"excluded"`
-}
-
-func describe(d *analysis.Dataset) *dataDescription {
-	s := &dataDescription{Files: d.Sources, Candidates: d.N, Items: d.J, ByStatus: map[string]int{},
-		OptionSets: map[string]int{}, PreScored: d.PreScored, Warnings: []string{}}
-	dom := map[string]*domainCount{}
-	var domOrder []string
-	for _, it := range d.Items {
-		s.ByStatus[it.Status.String()]++
-		s.OptionSets[strings.Join(it.Options, "")]++
-		if it.Anchor {
-			s.Anchors++
-		}
-		if it.Fixed != nil {
-			s.Fixed++
-		}
-		dc := dom[it.Domain]
-		if dc == nil {
-			dc = &domainCount{Domain: it.Domain}
-			dom[it.Domain] = dc
-			domOrder = append(domOrder, it.Domain)
-		}
-		switch it.Status {
-		case analysis.Operational:
-			dc.Operational++
-		case analysis.Pretest:
-			dc.Pretest++
-		case analysis.Excluded:
-			dc.Excluded++
-		}
-	}
-	for _, name := range domOrder {
-		s.Domains = append(s.Domains, *dom[name])
-	}
-	if len(d.Items) > 0 {
-		for _, kv := range d.Items[0].Meta {
-			s.Extra = append(s.Extra, kv.Key)
-		}
-	}
-	var omits, nr int
-	for _, v := range d.Raw {
-		switch v {
-		case analysis.Omit:
-			omits++
-		case analysis.NotReached:
-			nr++
-		}
-	}
-	if len(d.Raw) > 0 {
-		s.OmitRate = float64(omits) / float64(len(d.Raw))
-		s.NotReached = float64(nr) / float64(len(d.Raw))
-	}
-	for _, c := range d.Candidates {
-		if c.Group != "" {
-			if s.Groups == nil {
-				s.Groups = map[string]int{}
-			}
-			s.Groups[c.Group]++
-		}
-		if c.Form != "" {
-			if s.Forms == nil {
-				s.Forms = map[string]int{}
-			}
-			s.Forms[c.Form]++
-		}
-	}
-	op := d.ItemsWithStatus(analysis.Operational)
-	s.Operational = len(op)
-	var total int
-	for _, x := range d.RawScores(op) {
-		total += x
-	}
-	if d.N > 0 {
-		s.MeanScore = float64(total) / float64(d.N)
-	}
-	for _, w := range d.Warnings {
-		s.Warnings = append(s.Warnings, w.Message)
-	}
-	return s
-}
-
-func printDescription(env *Env, s *dataDescription) {
+func printDescription(env *Env, s *pipeline.Description) {
 	w := env.Stdout
 	fmt.Fprintf(w, "files:       %s\n", strings.Join(s.Files, ", "))
 	fmt.Fprintf(w, "candidates:  %d\n", s.Candidates)
@@ -217,4 +113,15 @@ func printDescription(env *Env, s *dataDescription) {
 		fmt.Fprintf(w, "warnings:    %d (listed on stderr)\n", len(s.Warnings))
 	}
 	fmt.Fprintln(w, "ok: the data can be used")
+}
+
+// plural returns "n thing" or "n things".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, thing)
+	}
+	if strings.HasSuffix(thing, "y") && !strings.HasSuffix(thing, "ey") {
+		return fmt.Sprintf("%d %sies", n, thing[:len(thing)-1])
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

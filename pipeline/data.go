@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"strings"
+
+	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/ingest"
+	"github.com/itemlab/itemlab/reports"
+)
+
+// DataOptions name a dataset's files and how to read them, as the flags of
+// every command that reads responses (and the data section of the spec)
+// give them.
+type DataOptions struct {
+	Responses, Items      string   // files; Items may be empty for a 0/1 matrix
+	Sheet, ItemsSheet     string   // worksheets of XLSX files; empty means the first
+	IDColumn, GroupColumn string   // empty means found by name
+	FormColumn            string   // empty means a column named form
+	Ignore                []string // response columns to skip
+	Options               string   // option codes of items that declare none: "ABCDE", "1|2|3"
+	NotReached            bool     // trailing omits are not reached
+	Omit                  string   // wrong (default when empty) or missing, for calibration
+}
+
+// OmitRule is the omit rule the options name.
+func (o DataOptions) OmitRule() (analysis.OmitRule, error) {
+	r, err := analysis.ParseOmitRule(o.Omit)
+	if err != nil {
+		return r, Inputf("--omit: %v", err)
+	}
+	return r, nil
+}
+
+// ReadData reads the dataset the options name, returning the records of the
+// files read for a manifest. Warnings are in the dataset's Warnings.
+func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
+	if _, err := o.OmitRule(); err != nil {
+		return nil, nil, err
+	}
+	rf, err := openInput("responses", o.Responses)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rf.f.Close()
+	var items *ingest.Source
+	var itf *input
+	if o.Items != "" {
+		itf, err = openInput("items", o.Items)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer itf.f.Close()
+		items = &ingest.Source{Name: o.Items, R: itf}
+	}
+	opts := ingest.Options{
+		Sheet: o.Sheet, ItemsSheet: o.ItemsSheet, IDColumn: o.IDColumn, GroupColumn: o.GroupColumn,
+		FormColumn: o.FormColumn, Ignore: o.Ignore, NotReached: o.NotReached,
+	}
+	if o.Options != "" {
+		opts.Options = splitCodes(o.Options)
+	}
+	ds, err := ingest.Load(ingest.Source{Name: o.Responses, R: rf}, items, opts)
+	if err != nil {
+		return nil, nil, asInput(err)
+	}
+	recs := []reports.FileRecord{rf.record()}
+	if itf != nil {
+		recs = append(recs, itf.record())
+	}
+	return ds, recs, nil
+}
+
+// LoadData is the ingest stage: it reads the dataset, records its files in
+// out's manifest and its warnings on out.
+func LoadData(out *Output, o DataOptions) (*analysis.Dataset, error) {
+	d, recs, err := ReadData(o)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		out.AddInput(r)
+	}
+	out.Warn(d.Warnings...)
+	return d, nil
+}
+
+// splitCodes reads an option list: "ABCD", "A|B|C" or "A,B,C".
+func splitCodes(s string) []string {
+	if strings.ContainsAny(s, "|,") {
+		return strings.FieldsFunc(s, func(r rune) bool { return r == '|' || r == ',' })
+	}
+	var out []string
+	for _, r := range s {
+		out = append(out, string(r))
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+
+	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/ingest"
+	"github.com/itemlab/itemlab/analysis/pretest"
+	"github.com/itemlab/itemlab/analysis/projection"
+	"github.com/itemlab/itemlab/analysis/scale"
+	"github.com/itemlab/itemlab/reports"
+)
+
+// input is an opened input file that hashes what is read from it.
+type input struct {
+	f    *os.File
+	h    hash.Hash
+	n    int64
+	path string
+}
+
+func (h *input) Read(p []byte) (int, error) {
+	n, err := h.f.Read(p)
+	h.h.Write(p[:n])
+	h.n += int64(n)
+	return n, err
+}
+
+// record finishes reading the file (for its hash), closes it and returns its
+// record for the manifest.
+func (h *input) record() reports.FileRecord {
+	io.Copy(io.Discard, h)
+	h.f.Close()
+	return reports.FileRecord{Path: h.path, Bytes: h.n, SHA256: hex.EncodeToString(h.h.Sum(nil))}
+}
+
+// openInput opens a user's input file for reading, with a clear message for
+// a missing file or a folder; what names it as the user gave it (a flag or a
+// spec key).
+func openInput(what, path string) (*input, error) {
+	if path == "" {
+		return nil, Inputf("--%s is required", what)
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, Inputf("%s: no such file (given as --%s)", path, what)
+	case err != nil:
+		return nil, Inputf("%s: %v", path, err)
+	case fi.IsDir():
+		return nil, Inputf("%s: is a folder, want a file (given as --%s)", path, what)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, Inputf("%s: %v", path, err)
+	}
+	return &input{f: f, h: sha256.New(), path: path}, nil
+}
+
+// ReadInput reads a whole input file and records it in out's manifest.
+func ReadInput(out *Output, what, path string) ([]byte, error) {
+	in, err := openInput(what, path)
+	if err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(in)
+	out.AddInput(in.record())
+	if err != nil {
+		return nil, Inputf("%s: %v", path, err)
+	}
+	return data, nil
+}
+
+// LoadParams reads a parameter file (params.csv) and records it as an input.
+func LoadParams(out *Output, what, file string) ([]analysis.ItemParams, error) {
+	in, err := openInput(what, file)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := ingest.ReadParams(ingest.Source{Name: file, R: in})
+	out.AddInput(in.record())
+	if err != nil {
+		return nil, asInput(err)
+	}
+	return ps, nil
+}
+
+// LoadScale reads a scale.json and records it as an input.
+func LoadScale(out *Output, what, file string) (*scale.Scale, error) {
+	in, err := openInput(what, file)
+	if err != nil {
+		return nil, err
+	}
+	s, err := reports.ReadScale(file, in)
+	out.AddInput(in.record())
+	return s, asInput(err)
+}
+
+// LoadFitPopulation reads the latent distribution of a calibration's
+// fit.json and records the file as an input.
+func LoadFitPopulation(out *Output, what, file string) (projection.Population, error) {
+	in, err := openInput(what, file)
+	if err != nil {
+		return projection.Population{}, err
+	}
+	p, err := reports.ReadFitPopulation(file, in)
+	out.AddInput(in.record())
+	return p, asInput(err)
+}
+
+// LoadRules reads pretest review rules over the defaults ("" gives the
+// defaults) and records the file as an input.
+func LoadRules(out *Output, file string) (pretest.Rules, error) {
+	if file == "" {
+		return pretest.DefaultRules(), nil
+	}
+	in, err := openInput("rules", file)
+	if err != nil {
+		return pretest.Rules{}, err
+	}
+	r, err := pretest.ReadRules(file, in)
+	out.AddInput(in.record())
+	if err != nil {
+		return r, asInput(fmt.Errorf("%w", err))
+	}
+	return r, nil
+}

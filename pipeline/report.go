@@ -1,0 +1,59 @@
+package pipeline
+
+import (
+	"context"
+	"io/fs"
+	"path/filepath"
+
+	"github.com/itemlab/itemlab/reports"
+)
+
+// ReportSettings say what the report stage draws.
+type ReportSettings struct {
+	Workbook bool   // report.xlsx
+	Charts   bool   // charts/ with index.html
+	Format   string // chart format: png (default) or svg
+}
+
+// Report is the report stage: the workbook and charts of the run folder
+// staged under prefix, built from its tables (nothing is recomputed).
+func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (*reports.ReportResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	format := s.Format
+	if format == "" {
+		format = "png"
+	}
+	if format != "png" && format != "svg" {
+		return nil, Inputf("chart format %q: want png or svg", s.Format)
+	}
+	dir := filepath.Join(out.Staging(), prefix)
+	xlsx, chartsDir := "", ""
+	if s.Workbook {
+		xlsx = filepath.Join(dir, reports.FileWorkbook)
+	}
+	if s.Charts {
+		chartsDir = filepath.Join(dir, reports.DirCharts)
+	}
+	res, err := reports.Report(dir, xlsx, chartsDir, format)
+	if err != nil {
+		return nil, err
+	}
+	if s.Workbook {
+		out.adopt(at(prefix, reports.FileWorkbook))
+	}
+	if s.Charts {
+		err := filepath.WalkDir(chartsDir, func(p string, e fs.DirEntry, err error) error {
+			if err == nil && !e.IsDir() {
+				rel, _ := filepath.Rel(out.Staging(), p)
+				out.adopt(filepath.ToSlash(rel))
+			}
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
