@@ -42,7 +42,7 @@ type Result struct {
 	// need (see ItemsCov). Nil for CML and JML and when standard errors
 	// were not computed.
 	ParamCov *mat.SymDense
-	Fixed []bool // item held at given values (anchored calibration)
+	Fixed    []bool // item held at given values (anchored calibration)
 
 	LogLik     float64 // marginal (MML), conditional (CML) or joint (JML) log-likelihood
 	NumParams  int     // number of estimated parameters, for AIC and BIC
