@@ -60,9 +60,9 @@ func TestScreenDriftSEHandMade(t *testing.T) {
 				t.Errorf("item %d: Diff = %g, Reason %q, want 0 and a reason", it.Index, it.Diff, it.Reason)
 			}
 		}
-		// Critical value z_{1 − 0.01/20} = 3.2905 (qnorm(1 - 0.0005) in R).
-		if !scalar.EqualWithinAbs(res.Threshold, 3.290527, 1e-5) {
-			t.Errorf("critical value %.6f, want 3.290527", res.Threshold)
+		// Critical value z_{1 − 0.05/20} = 2.807034 (qnorm(1 - 0.0025) in R).
+		if !scalar.EqualWithinAbs(res.Threshold, 2.807034, 1e-6) {
+			t.Errorf("critical value %.6f, want 2.807034", res.Threshold)
 		}
 	})
 	t.Run("one shifted", func(t *testing.T) {
