@@ -83,7 +83,8 @@ func TestScreenDriftSEHandMade(t *testing.T) {
 			if !it.Dropped || it.Round != 1 || !(it.Diff < -0.5 && it.Diff > -0.8) {
 				t.Errorf("%v: item 6 = %+v, want dropped in round 1 with −0.8 < Diff < −0.5", m, it)
 			}
-			// SE(Diff) = √(Var b_base + A²·Var b_new), by hand from ItemCov.VarB.
+			// SE(Diff) has the leading terms Var b_base + A²·Var b_new
+			// (ItemCov.VarB); the link's own error changes it little here.
 			ic := ItemCov{Names: []string{ParamA, ParamD}, M: [][]float64{{cov.At(12, 12), cov.At(12, 13)}, {cov.At(13, 12), cov.At(13, 13)}}}
 			if it.SE <= math.Sqrt(ic.VarB(base[6])) {
 				t.Errorf("%v: SE = %g, want above the base SE %g", m, it.SE, math.Sqrt(ic.VarB(base[6])))
@@ -99,6 +100,42 @@ func TestScreenDriftSEHandMade(t *testing.T) {
 					t.Errorf("%v: kept item %d Diff = %g, want 0", m, k, res.Items[k].Diff)
 				}
 			}
+		}
+	})
+	t.Run("rasch", func(t *testing.T) {
+		// Rasch items, A fixed at 1, B = 0.25; item 2's b moved by 0.6;
+		// Var d = 0.06² on both forms.
+		bs := []float64{-1.5, -0.9, -0.4, 0, 0.3, 0.7, 1.1, 1.6}
+		n := len(bs)
+		base := make([]Item, n)
+		newForm := make([]Item, n)
+		cov := mat.NewSymDense(n, nil)
+		for j, b := range bs {
+			base[j] = NewItemIRT(Rasch, 1, b, 0)
+			if j == 2 {
+				b += 0.6
+			}
+			newForm[j] = NewItemIRT(Rasch, 1, b-0.25, 0)
+			cov.SetSym(j, j, 0.06*0.06)
+		}
+		res, err := ScreenDriftSE(base, newForm, cov, cov, DriftOptions{Method: MeanMean})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Dropped) != 1 || res.Dropped[0] != 2 {
+			t.Fatalf("dropped %v, want [2]", res.Dropped)
+		}
+		if res.Constants.A != 1 || !scalar.EqualWithinAbs(res.Constants.B, 0.25, 1e-12) || res.SE.A != 0 {
+			t.Errorf("constants %+v, SE(A) = %g, want A = 1, B = 0.25, SE(A) = 0", res.Constants, res.SE.A)
+		}
+		// Mean–mean with n kept items: B = mean(b_base − b_new), so
+		// Var B = 2·0.06²/(n−1) and, for a kept item,
+		// Var D = 2·0.06²·(1 − 1/(n−1)).
+		if got, want := res.SE.B, math.Sqrt(2*0.06*0.06/float64(n-1)); !scalar.EqualWithinRel(got, want, 1e-12) {
+			t.Errorf("SE(B) = %g, want %g", got, want)
+		}
+		if got, want := res.Items[0].SE, math.Sqrt(2*0.06*0.06*(1-1/float64(n-1))); !scalar.EqualWithinRel(got, want, 1e-12) {
+			t.Errorf("SE(D) of a kept item = %g, want %g", got, want)
 		}
 	})
 	t.Run("limit", func(t *testing.T) {
