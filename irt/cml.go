@@ -188,12 +188,12 @@ func FitCML(ctx context.Context, r *Responses, opts CMLOptions) (*Result, error)
 	}
 	res.Items = make([]Item, L)
 	res.SE = make([]ItemSE, L)
-	res.Cov = make([][]float64, L)
+	res.Cov = make([]ItemCov, L)
 	for i := range b {
 		res.Items[i] = Item{Model: Rasch, A: 1, D: -b[i]}
 		se := math.Sqrt(cov[i])
 		res.SE[i] = ItemSE{D: se, B: se}
-		res.Cov[i] = []float64{cov[i]}
+		res.Cov[i] = newItemCov(Rasch, []float64{cov[i]})
 	}
 	res.LogLik = ll
 	res.NumParams = L - 1

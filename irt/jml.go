@@ -380,12 +380,12 @@ func FitJML(ctx context.Context, r *Responses, opts JMLOptions) (*JMLResult, err
 	}
 	res.Items = make([]Item, L)
 	res.SE = make([]ItemSE, L)
-	res.Cov = make([][]float64, L)
+	res.Cov = make([]ItemCov, L)
 	for i := range b {
 		bi, s := b[i]*factor, se[i]*factor
 		res.Items[i] = Item{Model: Rasch, A: 1, D: -bi}
 		res.SE[i] = ItemSE{D: s, B: s}
-		res.Cov[i] = []float64{s * s}
+		res.Cov[i] = newItemCov(Rasch, []float64{s * s})
 	}
 	res.LogLik = ll
 	res.NumParams = nActive - 1

@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	"gonum.org/v1/gonum/integrate/quad"
+	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // LinkMethod selects a common-item linking method.
@@ -501,18 +503,39 @@ func (c *linkCriterion) minimize(start LinkConstants, fixedA bool) (LinkConstant
 	return out, nil
 }
 
-// DriftOptions tunes ScreenDrift. The zero value is valid.
+// DriftOptions tunes ScreenDriftSE and, through Threshold, MinItems and
+// Slopes, the older ScreenDrift. The zero value is valid.
 type DriftOptions struct {
-	// Threshold is the |robust z| above which a common item is flagged.
-	// Zero means 2.7. Huynh & Meyer (2010) use 1.645; 2.7 is the cut-off
-	// of the robust z in operational practice and in Liu & Jurich's (2023)
-	// comparison of outlier methods, which flags fewer stable items.
+	// Method is the link ScreenDriftSE recomputes after every drop; zero
+	// means StockingLord. Link tunes it.
+	Method LinkMethod
+	Link   LinkOptions
+	// Alpha is the family-wise type I error rate of ScreenDriftSE over the
+	// common items: each item is tested two-sided at the Bonferroni level
+	// Alpha/n for n common items. Zero means 0.05: in the simulation study
+	// (drift_study_test.go, 20 seeds, 25 anchors, 1,900 candidates per
+	// form) it kept every anchor in 90 % (2PL) and 95 % (3PL) of the seeds
+	// without drift, close to the nominal 95 %, while catching a 0.5 shift
+	// of b in 100 % of the 2PL seeds, against 90 % at 0.01.
+	Alpha float64
+	// MaxDropShare is the largest share of the common items ScreenDriftSE
+	// may drop, floor(MaxDropShare·n) items; when more exceed the critical
+	// value it stops with a *DriftLimitError. Zero means 0.20; a caller who
+	// has looked at the items may raise it (1 means no limit).
+	MaxDropShare float64
+
+	// Threshold is the |robust z| above which ScreenDrift flags a common
+	// item. Zero means 2.7. Huynh & Meyer (2010) use 1.645; 2.7 is the
+	// cut-off of the robust z in operational practice and in Liu &
+	// Jurich's (2023) comparison of outlier methods, which flags fewer
+	// stable items. ScreenDriftSE ignores it.
 	Threshold float64
 	// MinItems is the number of common items below which no further item
-	// is dropped. Zero means MinLinkItems (5).
+	// is dropped (ScreenDrift), or below which ScreenDriftSE stops with a
+	// *DriftLimitError. Zero means MinLinkItems (5).
 	MinItems int
-	// Slopes, if set, also screens the slopes: the robust z of
-	// log(a_new/a_base).
+	// Slopes, if set, also screens the slopes in ScreenDrift: the robust z
+	// of log(a_new/a_base). ScreenDriftSE ignores it.
 	Slopes bool
 }
 
@@ -521,21 +544,255 @@ type DriftItem struct {
 	Index int // position in the base/new slices
 	// ZB is the robust z of the item's difficulty residual, ZA that of its
 	// log slope ratio (NaN unless DriftOptions.Slopes), at the round the
-	// item was dropped, or at the last round for a kept item.
-	ZB, ZA  float64
+	// item was dropped, or at the last round for a kept item (ScreenDrift;
+	// NaN from ScreenDriftSE).
+	ZB, ZA float64
+
+	// The fields below are filled by ScreenDriftSE, at the round the item
+	// was dropped, or at the final link for a kept item.
+	Base, New Item // the item's parameters on the base and new forms
+	Linked    Item // New on the base scale: Constants.Transform(New)
+	// BBase and BLinked are the difficulties of Base and Linked
+	// (b_linked = A·b_new + B); Diff = BBase − BLinked.
+	BBase, BLinked, Diff float64
+	// SE is the delta-method standard error of Diff (Var b_base +
+	// A²·Var b_new plus the terms through the link; see ScreenDriftSE),
+	// and Z = Diff/SE the statistic compared with the critical value.
+	SE, Z float64
+
 	Dropped bool
 	Round   int    // 1-based round in which the item was dropped; 0 if kept
-	Reason  string // why it was dropped; empty if kept
+	Reason  string // why it was dropped, or why it was kept
 }
 
-// DriftResult is the outcome of ScreenDrift.
+// DriftResult is the outcome of ScreenDrift or ScreenDriftSE.
 type DriftResult struct {
 	Kept, Dropped []int       // indices into base/new, ascending
 	Items         []DriftItem // one per common item, in input order
-	// Constants are the robust mean–sigma constants on the kept items
-	// (A = MAD(b_base)/MAD(b_new), B = median(b_base) − A·median(b_new)).
+	// Constants are, for ScreenDrift, the robust mean–sigma constants on
+	// the kept items (A = MAD(b_base)/MAD(b_new), B = median(b_base) −
+	// A·median(b_new)); for ScreenDriftSE, the constants of
+	// DriftOptions.Method on the kept items, with their delta-method
+	// standard errors in SE (LinkDelta).
 	Constants LinkConstants
+	SE        LinkSE
+	// Threshold is the critical value: ScreenDrift's |robust z| or
+	// ScreenDriftSE's normal quantile z_{1−α/(2n)}.
 	Threshold float64
+	Alpha     float64    // family-wise α of ScreenDriftSE
+	Method    LinkMethod // link of ScreenDriftSE
+}
+
+// DriftLimitError is returned by ScreenDriftSE when more common items
+// exceed the critical value than it may drop (DriftOptions.MaxDropShare, or
+// DriftOptions.MinItems kept). The result returned with it holds the state
+// at that point; a caller who judges the drops justified can raise
+// MaxDropShare and screen again.
+type DriftLimitError struct {
+	Anchors int // common items screened
+	Dropped int // items dropped before the limit was reached
+	Flagged int // kept items still beyond the critical value
+	MaxDrop int // largest number of items that may be dropped
+}
+
+func (e *DriftLimitError) Error() string {
+	return fmt.Sprintf("irt: drift screening: %d of %d common items dropped and %d more beyond the critical value, but at most %d may be dropped",
+		e.Dropped, e.Anchors, e.Flagged, e.MaxDrop)
+}
+
+// ScreenDriftSE screens the common items for item parameter drift with a
+// test that accounts for estimation error: after linking the new form to
+// the base form on the kept items, each item's difference of difficulties
+//
+//	D_j = b_base,j − (A·b_new,j + B),   z_j = D_j/SE(D_j),
+//
+// is compared with the two-sided normal critical value z_{1−α/(2n)} at the
+// Bonferroni-adjusted level α/n (α = opts.Alpha, n = len(base)). SE(D_j)
+// is the delta-method standard error of D_j as a function of every
+// common item's parameters on both forms (forms independent, items within
+// a form correlated),
+//
+//	Var D_j = ∇D_jᵀ · diag(Σ_base, Σ_new) · ∇D_j,
+//	∇D_j = ∇b_base,j − A·∇b_new,j − b_new,j·∇A − ∇B,
+//
+// with ∇b = (d/a², −1/a) in (a, d) and ∇A, ∇B the link's Jacobian
+// (LinkJacobian). Its leading terms are Var b_base,j + A²·Var b_new,j; the
+// terms through A and B take out the error all of a form's items share
+// (the error of that calibration's latent scale, which the link absorbs)
+// and the item's own pull on the link. Leaving them out, as a test on
+// Var b_base + A²·Var b_new alone would, is conservative: in the study
+// behind the study build tag it caught a 0.5 shift of one of 25 3PL anchors
+// in only 30 % of seeds. This is Lord's (1980) test of the difference of an
+// item's difficulties on two calibrations put on a common scale, with the
+// linking error included as in the Wald tests of equateIRT's dif.test
+// (Battauz, 2019).
+//
+// It iterates: link (opts.Method) on the kept items, compute z for every
+// kept item, drop the single item with the largest |z| beyond the critical
+// value, re-link, and repeat until no kept item exceeds it. If that would
+// drop more than floor(opts.MaxDropShare·n) items, or keep fewer than
+// opts.MinItems, it stops and returns the result so far with a
+// *DriftLimitError. Other errors are Link's.
+//
+// covBase and covNew are the covariance matrices of the common items'
+// parameters on each form in the layout of LinkDelta (Result.ItemsCov),
+// with the covariances between items, which the SEs need. It panics if the lengths of base and
+// newForm differ or a covariance matrix does not match.
+//
+// References: Lord, F. M. (1980). Applications of Item Response Theory to
+// Practical Testing Problems, ch. 14. Erlbaum. Battauz, M. (2019). On Wald
+// tests for differential item functioning detection. Statistical Methods
+// & Applications, 28, 103–118. Dunn, O. J. (1961). Multiple comparisons
+// among means. JASA, 56, 52–64 (the Bonferroni adjustment).
+func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts DriftOptions) (DriftResult, error) {
+	if len(base) != len(newForm) {
+		panic("irt: ScreenDriftSE: len(base) != len(newForm)")
+	}
+	if covBase == nil || covNew == nil {
+		panic("irt: ScreenDriftSE: nil covariance matrix")
+	}
+	if covBase.SymmetricDim() != linkParamCount(base) || covNew.SymmetricDim() != linkParamCount(newForm) {
+		panic("irt: ScreenDriftSE: covariance dimensions do not match the items")
+	}
+	m := opts.Method
+	if m == 0 {
+		m = StockingLord
+	}
+	alpha := opts.Alpha
+	if alpha == 0 {
+		alpha = 0.05
+	}
+	share := opts.MaxDropShare
+	if share == 0 {
+		share = 0.20
+	}
+	minItems := opts.MinItems
+	if minItems == 0 {
+		minItems = MinLinkItems
+	}
+	n := len(base)
+	if !(alpha > 0 && alpha < 1) || !(share > 0) {
+		return DriftResult{}, fmt.Errorf("irt: drift screening: Alpha = %g, MaxDropShare = %g: want 0 < Alpha < 1 and MaxDropShare > 0", opts.Alpha, opts.MaxDropShare)
+	}
+	crit := distuv.UnitNormal.Quantile(1 - alpha/(2*float64(max(n, 1))))
+	maxDrop := int(math.Floor(share * float64(n)))
+	res := DriftResult{Items: make([]DriftItem, n), Threshold: crit, Alpha: alpha, Method: m}
+	kept := make([]int, n)
+	for j := range kept {
+		kept[j] = j
+		res.Items[j] = DriftItem{Index: j, ZB: math.NaN(), ZA: math.NaN(), Base: base[j], New: newForm[j]}
+	}
+	// update sets item j's statistics from the link c of the kept items,
+	// where j is the i-th kept item; cb, cn are the kept items'
+	// covariances and jac the link's Jacobian over their parameters.
+	update := func(j, i int, c LinkConstants, kb, kn []Item, cb, cn *mat.SymDense, jac *mat.Dense) {
+		it := &res.Items[j]
+		it.Linked = c.Transform(newForm[j])
+		it.BBase = base[j].B()
+		it.BLinked = c.Theta(newForm[j].B())
+		it.Diff = it.BBase - it.BLinked
+		// ∇D = ∇b_base − A·∇b_new − b_new·∇A − ∇B over (base, new) parameters.
+		pb := cb.SymmetricDim()
+		g := make([]float64, pb+cn.SymmetricDim())
+		bNew := newForm[j].B()
+		for k := range g {
+			g[k] = -bNew*jac.At(0, k) - jac.At(1, k)
+		}
+		addB := func(it Item, off int, scale float64) {
+			ga, gd := it.D/(it.A*it.A), -1/it.A
+			for k, name := range it.Model.ParamNames() {
+				switch name {
+				case ParamA:
+					g[off+k] += scale * ga
+				case ParamD:
+					g[off+k] += scale * gd
+				}
+			}
+		}
+		addB(kb[i], linkOffsets(kb, 0)[i], 1)
+		addB(kn[i], linkOffsets(kn, pb)[i], -c.A)
+		var v float64
+		for x := range pb {
+			for y := range pb {
+				v += g[x] * cb.At(x, y) * g[y]
+			}
+		}
+		for x := range cn.SymmetricDim() {
+			for y := range cn.SymmetricDim() {
+				v += g[pb+x] * cn.At(x, y) * g[pb+y]
+			}
+		}
+		it.SE = math.Sqrt(v)
+		it.Z = it.Diff / it.SE
+	}
+	sub := func(items []Item, cov *mat.SymDense, idx []int) ([]Item, *mat.SymDense) {
+		offs := linkOffsets(items, 0)
+		out := make([]Item, len(idx))
+		var pos []int
+		for k, j := range idx {
+			out[k] = items[j]
+			for a := range items[j].Model.NumParams() {
+				pos = append(pos, offs[j]+a)
+			}
+		}
+		s := mat.NewSymDense(len(pos), nil)
+		for x := range pos {
+			for y := x; y < len(pos); y++ {
+				s.SetSym(x, y, cov.At(pos[x], pos[y]))
+			}
+		}
+		return out, s
+	}
+	finish := func() {
+		res.Kept = append([]int(nil), kept...)
+		res.Dropped = nil
+		for j := range res.Items {
+			if res.Items[j].Dropped {
+				res.Dropped = append(res.Dropped, j)
+			} else {
+				res.Items[j].Reason = fmt.Sprintf("kept: |z| = %.2f ≤ %.2f", math.Abs(res.Items[j].Z), crit)
+			}
+		}
+	}
+	for round := 1; ; round++ {
+		kb, cb := sub(base, covBase, kept)
+		kn, cn := sub(newForm, covNew, kept)
+		c, se, err := LinkDelta(kb, kn, cb, cn, m, opts.Link)
+		if err != nil {
+			return res, err
+		}
+		res.Constants, res.SE = c, se
+		worst, worstZ, flagged := -1, crit, 0
+		for i, j := range kept {
+			update(j, i, c, kb, kn, cb, cn, se.Jacobian)
+			z := math.Abs(res.Items[j].Z)
+			if z > crit {
+				flagged++
+			}
+			if z > worstZ {
+				worst, worstZ = i, z
+			}
+		}
+		if worst < 0 {
+			finish()
+			return res, nil
+		}
+		if n-len(kept)+1 > maxDrop || len(kept)-1 < minItems {
+			finish()
+			for _, j := range kept {
+				if math.Abs(res.Items[j].Z) > crit {
+					res.Items[j].Reason = fmt.Sprintf("kept at the drop limit: |z| = %.2f > %.2f", math.Abs(res.Items[j].Z), crit)
+				}
+			}
+			return res, &DriftLimitError{Anchors: n, Dropped: n - len(kept), Flagged: flagged, MaxDrop: min(maxDrop, n-minItems)}
+		}
+		j := kept[worst]
+		it := &res.Items[j]
+		it.Dropped = true
+		it.Round = round
+		it.Reason = fmt.Sprintf("b moved by %.3f (SE %.3f): |z| = %.2f > %.2f (α = %g/%d, two-sided)", it.Diff, it.SE, math.Abs(it.Z), crit, alpha, n)
+		kept = append(kept[:worst], kept[worst+1:]...)
+	}
 }
 
 // ScreenDrift flags common items whose parameters moved between the two
@@ -561,6 +818,10 @@ type DriftResult struct {
 // Research & Evaluation, 15(2). Liu, C. & Jurich, D. (2023). Outlier
 // detection using t-test in Rasch IRT equating under NEAT design. Applied
 // Psychological Measurement, 47(1), 34–47.
+//
+// Deprecated: the robust z ignores each estimate's standard error and drops
+// stable anchors (7 of 20 in a 2PL simulation without drift); use
+// ScreenDriftSE.
 func ScreenDrift(base, newForm []Item, opts DriftOptions) DriftResult {
 	if len(base) != len(newForm) {
 		panic("irt: ScreenDrift: len(base) != len(newForm)")

@@ -853,7 +853,7 @@ func (f *mmlFit) result(x []float64, iter int, converged bool, change float64) (
 		Model:       f.model,
 		Items:       append([]Item(nil), items...),
 		SE:          make([]ItemSE, f.J),
-		Cov:         make([][]float64, f.J),
+		Cov:         make([]ItemCov, f.J),
 		Fixed:       append([]bool(nil), f.fixed...),
 		LogLik:      st.ll,
 		N:           f.d.Ntot,

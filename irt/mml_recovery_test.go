@@ -212,7 +212,7 @@ func TestFitMMLAnchored(t *testing.T) {
 		t.Errorf("pretest RMSE(b) = %.3f, want ≤ 0.15", rb)
 	}
 	for j := 0; j < 100; j++ {
-		if res.Items[j] != start[j] || res.Cov[j] != nil || res.SE[j] != (ItemSE{}) {
+		if res.Items[j] != start[j] || res.Cov[j].Names != nil || res.SE[j] != (ItemSE{}) {
 			t.Fatalf("fixed item %d changed: %+v, SE %+v", j, res.Items[j], res.SE[j])
 		}
 	}

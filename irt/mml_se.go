@@ -422,6 +422,7 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 		}
 	}
 	f.fillSE(cov, res)
+	res.ParamCov = cov
 	return warns, nil
 }
 
@@ -458,7 +459,7 @@ func (f *mmlFit) fillSE(cov *mat.SymDense, res *Result) {
 				blk[a*np+c] = cov.At(o+a, o+c)
 			}
 		}
-		res.Cov[j] = blk
+		res.Cov[j] = newItemCov(f.model, blk)
 		var se ItemSE
 		switch f.model {
 		case Rasch:
