@@ -416,7 +416,11 @@ func (c *checker) checkBank(s *Spec) {
 		return
 	}
 	if s.BaseForm != nil {
-		c.errorf("base_form", "base_form (line %d) and bank (line %d) are both given: a form links to the item bank or to a base form, not both",
+		at := "bank"
+		if c.lines["base_form"] > c.lines["bank"] {
+			at = "base_form"
+		}
+		c.errorf(at, "base_form (line %d) and bank (line %d) are both given: a form links to the item bank or to a base form, not both",
 			c.lines["base_form"], c.lines["bank"])
 	}
 	switch {
@@ -459,7 +463,7 @@ func (c *checker) checkProjection(s *Spec) {
 		p.CutValues = v
 		if c.given("projection.cuts") && s.Scale.Base == "" && !math.IsNaN(s.Scale.Min) && !math.IsNaN(s.Scale.Max) {
 			if lo, hi := v[0], v[len(v)-1]; lo < s.Scale.Min || hi > s.Scale.Max {
-				c.errorf("projection.cuts", "projection.cuts: %q runs from %g to %g, outside the scale [%g, %g]", p.Cuts, lo, hi, s.Scale.Min, s.Scale.Max)
+				c.errorf("projection.cuts", "projection.cuts: %q %s, outside the scale [%g, %g]", p.Cuts, span(v), s.Scale.Min, s.Scale.Max)
 			}
 		}
 	}
@@ -472,7 +476,7 @@ func (c *checker) checkProjection(s *Spec) {
 	} else {
 		p.ShiftValues = v
 		if lo, hi := v[0], v[len(v)-1]; lo < -3 || hi > 3 {
-			c.errorf("projection.shifts", "projection.shifts: %q runs from %g to %g; want shifts of the latent mean within [-3, 3] logits", p.Shifts, lo, hi)
+			c.errorf("projection.shifts", "projection.shifts: %q %s; want shifts of the latent mean within [-3, 3] logits", p.Shifts, span(v))
 		}
 	}
 	if c.given("projection.reps") {
@@ -485,6 +489,14 @@ func (c *checker) checkProjection(s *Spec) {
 			c.checkFile(s, fmt.Sprintf("projection.alt_params[%d]", k), f, true)
 		}
 	}
+}
+
+// span describes the values of a range for a message.
+func span(v []float64) string {
+	if len(v) == 1 {
+		return fmt.Sprintf("is %g", v[0])
+	}
+	return fmt.Sprintf("runs from %g to %g", v[0], v[len(v)-1])
 }
 
 // ParseRange parses a range of values, FROM:TO:STEP (FROM ≤ TO, STEP > 0,

@@ -259,7 +259,7 @@ func TestErrors(t *testing.T) {
 		{"cuts nan", r + "projection:\n  cuts: 350:nan:1\n", 3, `"nan" is not a finite number`},
 		{"cuts syntax", r + "projection:\n  cuts: 350-430\n", 3, `"350-430" is not a number; want FROM:TO:STEP`},
 		{"cuts outside scale", r + "projection:\n  cuts: 150:430:1\n", 3, `runs from 150 to 430, outside the scale [200, 500]`},
-		{"shifts huge", r + "projection:\n  shifts: \"1.7e308\"\n", 3, `projection.shifts: "1.7e308" runs from 1.7e+308 to 1.7e+308; want shifts of the latent mean within [-3, 3] logits`},
+		{"shifts huge", r + "projection:\n  shifts: \"1.7e308\"\n", 3, `projection.shifts: "1.7e308" is 1.7e+308; want shifts of the latent mean within [-3, 3] logits`},
 		{"shifts inf", r + "projection:\n  shifts: Inf\n", 3, `projection.shifts: "Inf": "Inf" is not a finite number`},
 		{"reps negative", r + "projection:\n  reps: -5\n", 3, "projection.reps: -5 is outside [0, 100000] (bootstrap replications; 0: no intervals)"},
 		{"reps huge", r + "projection:\n  reps: 2000000000\n", 3, "projection.reps: 2000000000 is outside [0, 100000]"},
