@@ -7,15 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // Spec is an exam specification. Paths are relative to the spec file's
-// folder. Zero values mean itemlab's defaults.
+// folder. Read checks the whole spec and fills in the defaults of the keys
+// marked "Read fills"; other zero values mean itemlab's defaults.
 type Spec struct {
 	Exam       string     `yaml:"exam"`
 	Responses  string     `yaml:"responses"`
@@ -25,9 +26,11 @@ type Spec struct {
 	Calibrate  Calibrate  `yaml:"calibration"`
 	Scale      Scale      `yaml:"scale"`
 	BaseForm   *BaseForm  `yaml:"base_form"`
+	Bank       *Bank      `yaml:"bank"` // nil: no item bank in the spec
 	Pretest    Pretest    `yaml:"pretest"`
 	DIF        DIF        `yaml:"dif"`
 	Projection Projection `yaml:"projection"`
+	Assembly   *Assembly  `yaml:"assembly"` // nil: no assembly section
 	Report     Report     `yaml:"report"`
 	Seed       uint64     `yaml:"seed"`
 	Classical  Classical  `yaml:"classical"`
@@ -48,45 +51,76 @@ type Data struct {
 	GroupColumn string   `yaml:"group_column"`
 	FormColumn  string   `yaml:"form_column"`
 	Options     string   `yaml:"options"`
-	Omit        string   `yaml:"omit"`
+	Omit        string   `yaml:"omit"` // wrong or missing (lower case after Read)
 	NotReached  bool     `yaml:"not_reached"`
 	Ignore      []string `yaml:"ignore"`
 }
 
 // Domain is a blueprint domain and its weight (percent of the operational
-// items).
+// items). Read checks that the names are unique and the weights sum to 100.
 type Domain struct {
 	Name   string  `yaml:"name"`
 	Weight float64 `yaml:"weight"`
 }
 
-// Calibrate chooses the IRT model and method.
+// Calibrate chooses the IRT model and method. Read lower-cases the values.
 type Calibrate struct {
-	Model   string `yaml:"model"`   // rasch, 2pl, 3pl
-	Method  string `yaml:"method"`  // mml, cml, jml
+	Model   string `yaml:"model"`   // rasch, 1pl, 2pl, 3pl
+	Method  string `yaml:"method"`  // mml, cml, jml (cml and jml only with rasch)
 	Scoring string `yaml:"scoring"` // eap, map, mle, wle
 	All     bool   `yaml:"all"`     // concurrent calibration with pretest items
 }
 
-// Scale defines or reuses the reporting scale.
+// Scale defines or reuses the reporting scale. Without Base, Read fills
+// Cut, Min and Max with 390, 200 and 500 when their keys are absent and
+// checks Min < Cut < Max; with Base they come from the scale.json and may
+// not be given.
 type Scale struct {
-	Base     string   `yaml:"base"` // an existing scale.json to reuse
-	CutTheta *float64 `yaml:"cut_theta"`
-	CutRaw   *float64 `yaml:"cut_raw"`
+	Base     string   `yaml:"base"`      // an existing scale.json to reuse
+	CutTheta *float64 `yaml:"cut_theta"` // finite, in [-6, 6]
+	CutRaw   *float64 `yaml:"cut_raw"`   // ≥ 0
 	Cut      float64  `yaml:"cut"`
 	Min      float64  `yaml:"min"`
 	Max      float64  `yaml:"max"`
-	Slope    float64  `yaml:"slope"`
+	Slope    float64  `yaml:"slope"`  // > 0 when given; zero derives it
 	Method   string   `yaml:"method"` // tcc, eap
 }
 
 // BaseForm names the base form's calibration to link to.
 type BaseForm struct {
-	Params    string  `yaml:"params"`
-	Responses string  `yaml:"responses"`
-	Items     string  `yaml:"items"`
-	Method    string  `yaml:"method"`
-	DriftZ    float64 `yaml:"drift_threshold"`
+	Params    string `yaml:"params"`
+	Responses string `yaml:"responses"`
+	Items     string `yaml:"items"`
+	Method    string `yaml:"method"` // stocking-lord, haebara, mean-mean, mean-sigma
+
+	// DriftZ is no longer read: the key drift_threshold is an error that
+	// names its replacements. It is always zero.
+	//
+	// Deprecated: use DriftStatistic, DriftAlpha and DriftMaxDrop.
+	DriftZ float64 `yaml:"-"`
+
+	// DriftStatistic is the anchor-drift screen: "b-se", the difference of
+	// an anchor's b after linking over the root sum of squares of both
+	// standard errors, referred to the standard normal; or "none". Read
+	// fills "b-se".
+	DriftStatistic string `yaml:"drift_statistic"`
+	// DriftAlpha is the two-sided significance level of the screen, in
+	// (0, 0.5). Read fills 0.01.
+	DriftAlpha float64 `yaml:"drift_alpha"`
+	// DriftMaxDrop is the largest share of the anchors the screen may drop
+	// before linking stops with an error, in [0, 1]. Read fills 0.20.
+	DriftMaxDrop float64 `yaml:"drift_max_drop"`
+}
+
+// Bank is the item bank a run links to and records into (itemlab bank).
+type Bank struct {
+	// Path is a SQLite file, relative to the spec's folder, or a
+	// postgres:// URL; Spec.BankPath resolves it.
+	Path string `yaml:"path"`
+	// Link puts the form on the bank scale: "stocking-lord" or "haebara"
+	// (separate calibration linked through the common items) or "fixed"
+	// (common items held at their bank values). Read fills "stocking-lord".
+	Link string `yaml:"link"`
 }
 
 // Pretest points to the review rules.
@@ -95,19 +129,34 @@ type Pretest struct {
 	Skip  bool   `yaml:"skip"`
 }
 
-// DIF chooses the groups.
+// DIF chooses the groups and the matching criterion.
 type DIF struct {
 	Focal     string `yaml:"focal"`
 	Reference string `yaml:"reference"`
 	Skip      bool   `yaml:"skip"`
+	// Match is the Mantel–Haenszel matching score: "include-item", the
+	// operational total plus the studied item (Holland & Thayer, 1988), or
+	// "exclude-item", the operational total without it. Read fills
+	// "include-item".
+	Match string `yaml:"match"`
 }
 
 // Projection lists the scenarios.
 type Projection struct {
-	Cuts      string   `yaml:"cuts"`
-	Shifts    string   `yaml:"shifts"`
+	Cuts   string `yaml:"cuts"`   // scale-score cuts, FROM:TO:STEP or one number
+	Shifts string `yaml:"shifts"` // latent mean shifts in logits, FROM:TO:STEP or one number
+	// Reps is the number of bootstrap replications of the intervals, in
+	// [0, 100000]; 0 means no intervals. Read fills 200 when the key is
+	// absent, so after Read a zero is the user's.
 	Reps      int      `yaml:"reps"`
 	AltParams []string `yaml:"alt_params"`
+
+	// CutValues are the cuts parsed from Cuts (Read fills them from the
+	// default 350:430:1 when the key is absent), ascending.
+	CutValues []float64 `yaml:"-"`
+	// ShiftValues are the shifts parsed from Shifts (default -0.5:0.5:0.1),
+	// ascending.
+	ShiftValues []float64 `yaml:"-"`
 }
 
 // Report chooses the outputs for people.
@@ -117,7 +166,8 @@ type Report struct {
 	Format   string `yaml:"format"`
 }
 
-// Classical holds flag thresholds (zero means the default).
+// Classical holds flag thresholds, each in (0, 1]. Zero means the default;
+// Read rejects an explicit 0, which would silently be read as the default.
 type Classical struct {
 	LowDiscrimination        float64 `yaml:"low_discrimination"`
 	TooEasy                  float64 `yaml:"too_easy"`
@@ -126,10 +176,102 @@ type Classical struct {
 	HighOmit                 float64 `yaml:"high_omit"`
 }
 
+// Assembly is the spec of automated form assembly (itemlab assemble): a 0–1
+// integer programme over the bank's eligible items (van der Linden, 2005,
+// Linear Models for Optimal Test Design). Read fills every default and
+// the Blueprint.
+type Assembly struct {
+	// Length is the number of operational items per form, in [1, 10000].
+	// Read fills the sum of the domains' counts when every domain has one,
+	// else 100.
+	Length int `yaml:"length"`
+	// Forms is the number of forms to assemble, with no items in common
+	// beyond the anchors, in [1, 100]. Read fills 1.
+	Forms int `yaml:"forms"`
+	// Domains gives counts or ranges per blueprint domain. Without it the
+	// counts come from the weights of Spec.Domains by largest remainder.
+	Domains []AssemblyDomain `yaml:"domains"`
+	// Anchors is the block of items shared with a previous form; nil: none.
+	Anchors *Anchors `yaml:"anchors"`
+	// Enemies names the items-file column of enemy sets: items with the same
+	// non-empty value never appear on one form. Empty: no enemy sets.
+	Enemies string `yaml:"enemies"`
+	// Constraints bound the count of items whose metadata column has a value.
+	Constraints []Constraint `yaml:"constraints"`
+	// Exposure limits which items are eligible.
+	Exposure Exposure `yaml:"exposure"`
+	// Objective is "cut-information" (maximise the test information at the
+	// cut θ; with several forms, the smallest over the forms) or
+	// "match-base" (minimise the largest deviation from the base form's
+	// TIF and TCC at ThetaPoints). Read fills "cut-information".
+	Objective string `yaml:"objective"`
+	// ThetaPoints are the θ points of match-base, strictly ascending, each
+	// in [-6, 6]. Read fills -2, -1, 0, 1, 2 for match-base.
+	ThetaPoints []float64 `yaml:"theta_points"`
+	// PretestSlots is the number of unscored pretest items per form, drawn
+	// from the bank's pretest items, in [0, 10000].
+	PretestSlots int `yaml:"pretest_slots"`
+	// Solver is "cbc", "glpsol", "heuristic" or "auto" (CBC, else glpsol,
+	// else the heuristic, found on PATH). Read fills "auto".
+	Solver string `yaml:"solver"`
+	// TimeLimit is the solver's time limit in seconds, in (0, 86400]. Read
+	// fills 60.
+	TimeLimit float64 `yaml:"time_limit"`
+	// Gap is the relative optimality gap at which the solver may stop, in
+	// [0, 1). Read fills 0.01.
+	Gap float64 `yaml:"gap"`
+
+	// Blueprint is the count range of every domain, in the order of
+	// Spec.Domains (or of Domains when Spec.Domains is empty), from
+	// explicit counts and ranges or from the weights. Filled by Read.
+	Blueprint []DomainCount `yaml:"-"`
+}
+
+// AssemblyDomain is a domain's count, or its range, on an assembled form.
+type AssemblyDomain struct {
+	Name  string `yaml:"name"`
+	Count *int   `yaml:"count"` // exactly this many items; or
+	Min   *int   `yaml:"min"`   // at least, and
+	Max   *int   `yaml:"max"`   // at most this many
+}
+
+// DomainCount is a domain's item count range on an assembled form; Min ==
+// Max for an exact count.
+type DomainCount struct {
+	Name     string
+	Min, Max int
+}
+
+// Anchors asks for an anchor block shared with a previous form.
+type Anchors struct {
+	FromForm string `yaml:"from_form"` // the previous form's name in the bank
+	Count    int    `yaml:"count"`     // anchor items, in [1, Length]
+}
+
+// Constraint bounds the number of items with Value in metadata Column.
+// Min and Max are in [0, Length]; at least one is given.
+type Constraint struct {
+	Column string `yaml:"column"`
+	Value  string `yaml:"value"`
+	Min    *int   `yaml:"min"`
+	Max    *int   `yaml:"max"`
+}
+
+// Exposure limits item exposure; zero means no limit.
+type Exposure struct {
+	// MaxAdministrations: an item already given this many times is not
+	// eligible.
+	MaxAdministrations int `yaml:"max_administrations"`
+	// MaxRecentForms: an item that was on any of the last this-many forms
+	// is not eligible.
+	MaxRecentForms int `yaml:"max_recent_forms"`
+}
+
 // Error is a problem in a spec file, located by line.
 type Error struct {
 	File string
-	Line int
+	Line int    // 1-based line of the key (or list element); 0 if unknown
+	Key  string // dotted path of the key, e.g. "scale.cut_theta"; "" for the file
 	Err  error
 }
 
@@ -142,50 +284,93 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// Read parses a spec. Unknown keys and values of the wrong type are errors
-// with the line of the YAML; so are files that do not exist (resolved
-// against dir, the spec file's folder) and values outside their choices.
+// MaxErrors is the number of problems Read lists at most.
+const MaxErrors = 50
+
+// Errors is every problem Read found in a spec, in line order, at most
+// MaxErrors of them (then a last entry with Line 0 counts the rest). Its
+// text has one problem per line. errors.As finds each *Error in it.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	var b strings.Builder
+	for k, e := range es {
+		if k > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems, for errors.As and errors.Is.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for k, e := range es {
+		out[k] = e
+	}
+	return out
+}
+
+// Read parses and checks a spec. It returns the spec, with defaults filled
+// in, or an Errors value that lists every problem found, each with its line:
+// YAML syntax, unknown keys (with the nearest known key), values of the
+// wrong type, numbers that are not finite or out of range, values outside
+// their choices, inconsistent keys, and input files that do not exist
+// (relative paths are resolved against dir, the spec file's folder).
 func Read(name string, r io.Reader, dir string) (*Spec, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, &Error{File: name, Err: err}
+		return nil, Errors{{File: name, Err: err}}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, &Error{File: name, Err: errors.New("the spec is empty")}
+		return nil, Errors{{File: name, Err: errors.New("the spec is empty")}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var s Spec
-	if err := dec.Decode(&s); err != nil {
-		return nil, yamlError(name, err)
-	}
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(name, err)
+	if err := dec.Decode(&root); err != nil {
+		return nil, Errors{yamlError(name, err)}
 	}
-	s.dir = dir
-	s.file = name
-	s.lines = map[string]int{}
-	collectLines(&root, "", s.lines)
-	if err := s.check(name); err != nil {
-		return nil, err
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, Errors{{File: name, Line: extra.Line, Err: errors.New("a second YAML document (after ---): a spec is one document")}}
+	} else if !errors.Is(err, io.EOF) {
+		return nil, Errors{yamlError(name, err)}
 	}
-	return &s, nil
+	c := &checker{file: name, dir: dir, nodes: map[string]*yaml.Node{}, lines: map[string]int{}}
+	s := &Spec{dir: dir, file: name, lines: c.lines}
+	doc := &root
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		doc = doc.Content[0]
+	}
+	c.walk(doc, reflect.TypeFor[Spec](), "", 0)
+	c.bad = map[string]bool{}
+	for _, e := range c.errs {
+		c.bad[e.Key] = true
+	}
+	// The walk decoded every leaf on its own and reported values of the
+	// wrong type with their keys; the decoder skips those (and unknown keys)
+	// and fills the rest, which the checks below then see.
+	if err := doc.Decode(s); err != nil && len(c.errs) == 0 {
+		c.errs = append(c.errs, yamlError(name, err))
+	}
+	if !c.bad[""] {
+		c.check(s)
+	}
+	if len(c.errs) > 0 {
+		return nil, c.result()
+	}
+	return s, nil
 }
 
-// yamlError turns the YAML library's messages ("yaml: line 4: …") into
-// located errors.
-func yamlError(name string, err error) error {
+// yamlError turns the YAML library's messages ("yaml: line 4: …") into a
+// located error.
+func yamlError(name string, err error) *Error {
 	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg := te.Errors[0]
-		line := 0
-		if _, err := fmt.Sscanf(msg, "line %d:", &line); err == nil {
-			msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
-		}
-		return &Error{File: name, Line: line, Err: errors.New(msg)}
-	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
 	line := 0
 	if _, e := fmt.Sscanf(msg, "line %d:", &line); e == nil {
 		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
@@ -193,33 +378,8 @@ func yamlError(name string, err error) error {
 	return &Error{File: name, Line: line, Err: errors.New(msg)}
 }
 
-// collectLines records the line of every mapping key by its dotted path.
-func collectLines(n *yaml.Node, prefix string, out map[string]int) {
-	switch n.Kind {
-	case yaml.DocumentNode:
-		for _, c := range n.Content {
-			collectLines(c, prefix, out)
-		}
-	case yaml.MappingNode:
-		for k := 0; k+1 < len(n.Content); k += 2 {
-			key := n.Content[k].Value
-			p := key
-			if prefix != "" {
-				p = prefix + "." + key
-			}
-			out[p] = n.Content[k].Line
-			collectLines(n.Content[k+1], p, out)
-		}
-	case yaml.SequenceNode:
-		for k, c := range n.Content {
-			p := fmt.Sprintf("%s[%d]", prefix, k)
-			out[p] = c.Line
-			collectLines(c, p, out)
-		}
-	}
-}
-
-// Line returns the line of a key of the spec by its dotted path, 0 if absent.
+// Line returns the line of a key of the spec by its dotted path
+// ("scale.cut_theta", "domains[2]"), 0 if absent.
 func (s *Spec) Line(path string) int { return s.lines[path] }
 
 // Path resolves a path of the spec against the spec file's folder.
@@ -230,81 +390,19 @@ func (s *Spec) Path(p string) string {
 	return filepath.Join(s.dir, p)
 }
 
-func (s *Spec) check(name string) error {
-	fail := func(key string, format string, args ...any) error {
-		return &Error{File: name, Line: s.Line(key), Err: fmt.Errorf(format, args...)}
+// BankPath returns the bank of the spec: a postgres:// URL as it is, a file
+// resolved against the spec file's folder, or "" without a bank section.
+func (s *Spec) BankPath() string {
+	if s.Bank == nil {
+		return ""
 	}
-	if s.Responses == "" {
-		return fail("", "no responses: name the responses file (responses: responses.csv)")
+	if isPostgresURL(s.Bank.Path) {
+		return s.Bank.Path
 	}
-	files := []struct{ key, path string }{
-		{"responses", s.Responses}, {"items", s.Items}, {"scale.base", s.Scale.Base}, {"pretest.rules", s.Pretest.Rules},
-	}
-	if s.BaseForm != nil {
-		files = append(files, struct{ key, path string }{"base_form.params", s.BaseForm.Params},
-			struct{ key, path string }{"base_form.responses", s.BaseForm.Responses},
-			struct{ key, path string }{"base_form.items", s.BaseForm.Items})
-		if s.BaseForm.Params == "" {
-			return fail("base_form", "base_form needs params: the base form's params.csv")
-		}
-	}
-	for k, p := range s.Projection.AltParams {
-		files = append(files, struct{ key, path string }{fmt.Sprintf("projection.alt_params[%d]", k), p})
-	}
-	for _, f := range files {
-		if f.path == "" {
-			continue
-		}
-		fi, err := os.Stat(s.Path(f.path))
-		switch {
-		case err != nil:
-			return fail(f.key, "%s: %s: no such file", f.key, f.path)
-		case fi.IsDir():
-			return fail(f.key, "%s: %s is a folder, want a file", f.key, f.path)
-		}
-	}
-	choice := func(key, v string, allowed ...string) error {
-		if v == "" {
-			return nil
-		}
-		for _, a := range allowed {
-			if strings.EqualFold(v, a) {
-				return nil
-			}
-		}
-		return fail(key, "%s: %q is not one of %s", key, v, strings.Join(allowed, ", "))
-	}
-	for _, c := range []error{
-		choice("data.omit", s.Data.Omit, "wrong", "missing"),
-		choice("calibration.model", s.Calibrate.Model, "rasch", "1pl", "2pl", "3pl"),
-		choice("calibration.method", s.Calibrate.Method, "mml", "cml", "jml"),
-		choice("calibration.scoring", s.Calibrate.Scoring, "eap", "map", "mle", "wle"),
-		choice("scale.method", s.Scale.Method, "tcc", "eap"),
-		choice("report.format", s.Report.Format, "png", "svg"),
-	} {
-		if c != nil {
-			return c
-		}
-	}
-	if s.BaseForm != nil {
-		if err := choice("base_form.method", s.BaseForm.Method, "stocking-lord", "haebara", "mean-mean", "mean-sigma"); err != nil {
-			return err
-		}
-	}
-	if s.Scale.CutTheta != nil && s.Scale.CutRaw != nil {
-		return fail("scale.cut_raw", "give the cut as scale.cut_theta or scale.cut_raw, not both")
-	}
-	if s.Scale.Base != "" && (s.Scale.CutTheta != nil || s.Scale.CutRaw != nil) {
-		return fail("scale.base", "scale.base reuses a scale: do not also give cut_theta or cut_raw")
-	}
-	for k, d := range s.Domains {
-		key := fmt.Sprintf("domains[%d]", k)
-		if d.Name == "" {
-			return fail(key, "domain without a name")
-		}
-		if d.Weight < 0 {
-			return fail(key, "domain %q has a negative weight", d.Name)
-		}
-	}
-	return nil
+	return s.Path(s.Bank.Path)
+}
+
+func isPostgresURL(p string) bool {
+	l := strings.ToLower(p)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
