@@ -159,7 +159,7 @@ func TestWriteReviewItemReview(t *testing.T) {
 // TestWriteReviewSparseRun: a folder with little in it still gives a page.
 func TestWriteReviewSparseRun(t *testing.T) {
 	for name, files := range map[string]map[string]string{
-		"empty": {},
+		"empty":      {},
 		"stats only": {"analyze/item_stats.csv": "item_id,domain,status,p,rpbis_corrected,flags\nQ1,D,operational,0.5,0.3,\nQ2,D,pretest,0.9,-0.1,negative_discrimination\n"},
 	} {
 		t.Run(name, func(t *testing.T) {
