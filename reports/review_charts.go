@@ -52,11 +52,17 @@ func (b *reviewBuilder) iccSVG(it *reviewItem, par chartItem) string {
 	if par.model == "3pl" || par.c != 0 {
 		note += "  c = " + fmtNum(par.c, 2)
 	}
-	x, anchor := p.left+6, "start"
-	if par.a < 0 {
+	// The note goes where the curve is not: top left, else top right,
+	// else bottom right.
+	x, y, anchor := p.left+6, p.top+14, "start"
+	switch {
+	case par.prob(lo) < 0.6:
+	case par.prob(hi) < 0.6:
 		x, anchor = p.right-6, "end"
+	default:
+		x, y, anchor = p.right-6, p.bottom-8, "end"
 	}
-	p.text("note", x, p.top+14, anchor, note)
+	p.text("note", x, y, anchor, note)
 	return p.svg(fmt.Sprintf("Item %s: characteristic curve (%s)", it.ID, note))
 }
 
@@ -355,8 +361,9 @@ func (b *reviewBuilder) driftSVG() string {
 		return ""
 	}
 	lo, hi = math.Floor(lo*2)/2-0.5, math.Ceil(hi*2)/2+0.5
-	p := newSVGPlot(520, 460, lo, hi, lo, hi)
-	p.left = 56
+	p := newSVGPlot(720, 460, lo, hi, lo, hi)
+	p.left = 190 // a square data area in the middle
+	p.right = p.left + (p.bottom - p.top)
 	p.axes(svgTicks(lo, hi, 8, false), svgTicks(lo, hi, 8, false), "b on the base form", "new form's b on the base scale")
 	p.path("id", []float64{lo, hi}, []float64{lo, hi})
 	p.addLegend("id", "line", "identity")

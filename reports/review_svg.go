@@ -254,6 +254,7 @@ func (p *svgPlot) svg(title string, panels ...*svgPlot) string {
 	var leg strings.Builder
 	for i := len(p.legend) - 1; i >= 0; i-- {
 		e := p.legend[i]
+		e.class += " lgk"
 		w := 7*float64(len([]rune(e.label)))*0.82 + 6
 		x -= w
 		leg.WriteString(fmt.Sprintf(`<text class="lg" x="%s" y="14">%s</text>`, svgNum(x), html.EscapeString(e.label)))
