@@ -412,6 +412,8 @@ type reviewBuilder struct {
 	difRow             map[string]int
 	decisions, anchors *Table
 	anchored           *Table
+	linked             *Table // equate/params.csv when the run was linked
+	linkedRel          string
 	options            map[string][]reviewOption
 	thetaCut           float64
 	hasCut             bool
@@ -468,6 +470,7 @@ func buildReview(run *Run, opts ReviewOptions) (*reviewPage, error) {
 		rel string
 	}
 	var srcs []src
+	b.linked, b.linkedRel = linked, linkedRel
 	if linked != nil {
 		srcs = append(srcs, src{reviewParams(linked), linkedRel + " (linked to the base scale)"})
 		b.sources = append(b.sources, reviewFact{"Item parameters (operational)", linkedRel, "linked to the base form's scale"})
@@ -740,9 +743,13 @@ func (b *reviewBuilder) itemStats(it *reviewItem, si, pi, fi int) {
 			it.Stats = append(it.Stats, reviewFact{"c (lower asymptote)", fmtNum(par.c, 3), src})
 		}
 	}
+	if li, ok := tableRowIndex(b.linked)[it.ID]; ok && strings.HasPrefix(b.paramSrc[it.ID], b.linkedRel) {
+		add("SE of b", b.linked, li, "se_b", 3, b.linkedRel) // on the scale of b
+	} else if fi >= 0 {
+		add("SE of b", run.Params, fi, "se_b", 3, run.rel(run.Path(FileParams)))
+	}
 	if fi >= 0 {
 		s := run.rel(run.Path(FileParams))
-		add("SE of b", run.Params, fi, "se_b", 3, s)
 		add("Infit mean square", run.Params, fi, "infit", 2, s)
 		add("Outfit mean square", run.Params, fi, "outfit", 2, s)
 		add("S-X² p", run.Params, fi, "sx2_p", 3, s)
@@ -753,6 +760,19 @@ func (b *reviewBuilder) itemStats(it *reviewItem, si, pi, fi int) {
 		add("Outfit mean square", run.Pretest, pi, "outfit", 2, s)
 		add("S-X² p", run.Pretest, pi, "sx2_p", 3, s)
 		add("Information at the cut", run.Pretest, pi, "info_at_cut", 3, s)
+	}
+	if ai, ok := tableRowIndex(b.anchors)[it.ID]; ok {
+		const s = "equate/anchors.csv"
+		v := "kept in the linking"
+		if strings.EqualFold(tableCell(b.anchors, ai, "used"), "false") {
+			v = "dropped from the linking"
+			if r := tableCell(b.anchors, ai, "reason"); r != "" {
+				v += ": " + r
+			}
+		}
+		it.Stats = append(it.Stats, reviewFact{"Anchor", v, s})
+		add("b on the base form", b.anchors, ai, "b_base", 3, s)
+		add("b of this form on the base scale", b.anchors, ai, "b_new_on_base", 3, s)
 	}
 	if di, ok := b.difRow[it.ID]; ok {
 		s := run.rel(run.Path(FileDIF))
