@@ -189,7 +189,7 @@ func (c *conn) insertAdminItem(run string, pos int, ai *AdminItem) error {
 		return fmt.Errorf("recording item %q: %w", ai.ItemID, err)
 	}
 	for _, cv := range sortedCov(ai.Params.Cov) {
-		if err := c.exec(`INSERT INTO admin_item_cov (run_id, item_id, param_1, param_2, cov) VALUES (?, ?, ?, ?, ?)`, run, ai.ItemID, cv.Param1, cv.Param2, cv.Value); err != nil {
+		if err := c.exec(`INSERT INTO admin_item_cov (run_id, item_id, param_1, param_2, cov) VALUES (?, ?, ?, ?, ?)`, run, ai.ItemID, cv.Param1, cv.Param2, nullF(cv.Value)); err != nil {
 			return fmt.Errorf("recording the covariances of item %q: %w", ai.ItemID, err)
 		}
 	}

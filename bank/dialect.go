@@ -150,10 +150,14 @@ func (b *Bank) write(ctx context.Context, action, what string, fn func(tx *wtx) 
 // transaction just before it commits.
 var testHookBeforeCommit func(action string)
 
-// nullF stores NaN as NULL.
+// nullF stores NaN as NULL, and −0 as 0 (SQLite does not keep the sign of
+// zero; PostgreSQL does, and both backends must read back the same).
 func nullF(x float64) any {
 	if math.IsNaN(x) {
 		return nil
+	}
+	if x == 0 {
+		return 0.0
 	}
 	return x
 }

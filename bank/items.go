@@ -404,7 +404,7 @@ func (c *conn) setParams(id string, p Params, prov Provenance) error {
 		return fmt.Errorf("setting the parameters of item %q: %w", id, err)
 	}
 	for _, cv := range sortedCov(p.Cov) {
-		if err := c.exec(`INSERT INTO item_param_cov (item_id, param_1, param_2, cov) VALUES (?, ?, ?, ?)`, id, cv.Param1, cv.Param2, cv.Value); err != nil {
+		if err := c.exec(`INSERT INTO item_param_cov (item_id, param_1, param_2, cov) VALUES (?, ?, ?, ?)`, id, cv.Param1, cv.Param2, nullF(cv.Value)); err != nil {
 			return fmt.Errorf("setting the covariances of item %q: %w", id, err)
 		}
 	}

@@ -1,0 +1,11 @@
+package bank
+
+import "os"
+
+var benchDir string
+
+func benchCleanup() {
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+}
