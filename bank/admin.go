@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -710,5 +709,3 @@ func (b *Bank) Audit(ctx context.Context) ([]Event, error) {
 	}
 	return es, b.mapErr(rows.Err(), "reading the audit table")
 }
-
-var _ = math.NaN

@@ -323,6 +323,9 @@ func cycle(t *testing.T, target string) string {
 		t.Fatal(err)
 	}
 
+	if err := b.Check(ctx); err != nil {
+		t.Error(err)
+	}
 	dir := filepath.Join(t.TempDir(), "export")
 	if err := b.Export(ctx, dir); err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 func sortBy[T any](s []T, key func(T) string) {
@@ -323,5 +322,3 @@ func (c *conn) export() (map[string][]byte, error) {
 	out["audit.csv"] = aut.bytes()
 	return out, nil
 }
-
-var _ = strings.Join

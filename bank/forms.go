@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 )
 
 // SaveForm stores a planned form (items in order, its pre-equated
@@ -140,5 +139,3 @@ func (c *conn) forms() ([]Form, error) {
 	}
 	return fs, nil
 }
-
-var _ = math.NaN
