@@ -302,6 +302,7 @@ func cycle(t *testing.T, target string) string {
 		{"exposure", ListFilter{MaxRuns: ptr(1), Status: []Status{Operational, Retired}}, "[P04 P04-v2 Q09 Q10]"},
 		{"candidates", ListFilter{MaxCandidates: ptr(0)}, "[P04-v2 P04-v3]"},
 		{"id", ListFilter{IDContains: "p04-"}, "[P04-v2 P04-v3]"},
+		{"ids", ListFilter{IDs: []string{"Q02", "N01", "nope"}}, "[N01 Q02]"},
 		{"like metacharacters", ListFilter{IDContains: "_"}, "[]"},
 	} {
 		got, err := b.List(ctx, c.f)

@@ -18,8 +18,9 @@ type ListFilter struct {
 	// (non-reverted) administrations, by at most that many candidates.
 	MaxRuns       *int
 	MaxCandidates *int
-	IDContains    string // case-insensitive substring of the item id
-	Model         string // bank parameters of this model
+	IDContains    string   // case-insensitive substring of the item id
+	IDs           []string // only these items (a form's items, to link it to the bank)
+	Model         string   // bank parameters of this model
 }
 
 // List returns the items that pass f, with bank parameters (without
@@ -52,6 +53,14 @@ func (b *Bank) List(ctx context.Context, f ListFilter) ([]ItemSummary, error) {
 	}
 	if f.IDContains != "" {
 		where, args = append(where, `LOWER(i.item_id) LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(strings.ToLower(f.IDContains))+"%")
+	}
+	if len(f.IDs) > 0 {
+		ph := make([]string, len(f.IDs))
+		for k, id := range f.IDs {
+			ph[k] = "?"
+			args = append(args, id)
+		}
+		where = append(where, `i.item_id IN (`+strings.Join(ph, ", ")+`)`)
 	}
 	if f.Model != "" {
 		where, args = append(where, `p.model = ?`), append(args, f.Model)
