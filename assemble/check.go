@@ -78,7 +78,12 @@ func (cs checks) err() error {
 
 // tightest returns the n checks with the least slack (have − need).
 func (cs checks) tightest(n int) []countCheck {
-	s := append(checks(nil), cs...)
+	var s checks
+	for _, c := range cs {
+		if c.constraint != "len" || c.need > c.have {
+			s = append(s, c)
+		}
+	}
 	sort.SliceStable(s, func(a, b int) bool { return s[a].have-s[a].need < s[b].have-s[b].need })
 	if len(s) > n {
 		s = s[:n]
@@ -133,7 +138,6 @@ func (p *problem) check(pool *Pool) checks {
 	cand := make([]int, nd)     // anchor candidates per domain
 	prevOut := make([]int, nd)  // items of the anchor form that may not be anchors
 	solo := make([]int, nd)     // free items in no enemy set
-	setItems := map[int][]int{} // domain → count per enemy set (by first set)
 	first := map[int]int{}      // item → its first enemy set with ≥ 2 members
 	for si, e := range p.enemies {
 		if len(e.op)+len(e.pre) < 2 {
@@ -174,7 +178,6 @@ func (p *problem) check(pool *Pool) checks {
 			perSet[p.dom[i]][si]++
 		}
 	}
-	_ = setItems
 
 	// Blueprint against the form length.
 	minSum, maxSum, bounded := 0, 0, true
@@ -219,8 +222,11 @@ func (p *problem) check(pool *Pool) checks {
 		case nA == 0:
 			add(dn, K*need, free[d], "%s needs %d items on each of %d forms without overlap, %d in all; %d are eligible%s",
 				name, dc.Count.Min, K, K*need, free[d], why)
+		case K == 1:
+			add(dn, need, free[d], "%s needs %d items, %d of them anchors: %d other items; %d are eligible outside form %s%s",
+				name, dc.Count.Min, nA, need, free[d], s.Anchor.Form, why)
 		default:
-			add(dn, K*need, free[d], "%s needs %d items on each of %d form(s), %d of them anchors: %d other items; %d are eligible outside form %s%s",
+			add(dn, K*need, free[d], "%s needs %d items on each of %d forms, %d of them anchors: %d other items; %d are eligible outside form %s%s",
 				name, dc.Count.Min, K, nA, K*need, free[d], s.Anchor.Form, why)
 		}
 		// Enemy sets: per set at most one item per form.

@@ -60,6 +60,11 @@ func newHeur(p *problem, seed uint64) *heur {
 			h.objRows = append(h.objRows, r)
 		}
 	}
+	for r := range l.rows {
+		if !h.isObj[r] {
+			h.viol += h.rowViol(r, 0)
+		}
+	}
 	h.owner = make([]int, len(p.items))
 	for i := range h.owner {
 		h.owner[i] = -1
@@ -482,8 +487,7 @@ func (p *problem) heuristicResult(ctx context.Context, seed uint64, limit time.D
 		return nil, err
 	}
 	values[p.objVar] = p.objective(values)
-	if viol > 1e-9 {
-		bad := p.lin.violated(values, 1e-6)
+	if bad := p.lin.violated(values, 1e-6); viol > 1e-9 || len(bad) > 0 {
 		return nil, &InfeasibleError{ProvedBy: "", Problems: []Problem{{
 			Constraint: "heuristic",
 			Message:    fmt.Sprintf("the heuristic found no form meeting every constraint (still broken: %s); a MIP solver can decide whether one exists", abbrev(bad)),

@@ -14,18 +14,18 @@ type problem struct {
 	spec *Spec
 	k    int // forms
 
-	items  []*Item // operational items in the model, in pool order
-	pre    []*Item // pretest items
-	dom    []int   // domain index of items[i]
-	anchor []bool  // items[i] is an anchor candidate (variable z_i)
-	info   []float64
-	tif    [][]float64 // [point][item]: I_i(θ_k) at Target.Theta
-	tcc    [][]float64 // [point][item]: P_i(θ_k)
-	bin    []int       // difficulty bin of anchor candidates, -1 otherwise
-	nbins  int
-	binMin int
-	ancDom []int    // anchor count per domain
-	attrs  [][]bool // [constraint][item]
+	items   []*Item // operational items in the model, in pool order
+	pre     []*Item // pretest items
+	dom     []int   // domain index of items[i]
+	anchor  []bool  // items[i] is an anchor candidate (variable z_i)
+	info    []float64
+	tif     [][]float64 // [point][item]: I_i(θ_k) at Target.Theta
+	tcc     [][]float64 // [point][item]: P_i(θ_k)
+	bin     []int       // difficulty bin of anchor candidates, -1 otherwise
+	nbins   int
+	binMin  int
+	ancDom  []int    // anchor count per domain
+	attrs   [][]bool // [constraint][item]
 	attrPre [][]bool
 	enemies []enemySet
 
