@@ -134,11 +134,11 @@ func (p *problem) check(pool *Pool) checks {
 		cs = append(cs, countCheck{constraint, need, have, fmt.Sprintf(format, a...)})
 	}
 	nd := len(s.Domains)
-	free := make([]int, nd)     // non-anchor items per domain
-	cand := make([]int, nd)     // anchor candidates per domain
-	prevOut := make([]int, nd)  // items of the anchor form that may not be anchors
-	solo := make([]int, nd)     // free items in no enemy set
-	first := map[int]int{}      // item → its first enemy set with ≥ 2 members
+	free := make([]int, nd)    // non-anchor items per domain
+	cand := make([]int, nd)    // anchor candidates per domain
+	prevOut := make([]int, nd) // items of the anchor form that may not be anchors
+	solo := make([]int, nd)    // free items in no enemy set
+	first := map[int]int{}     // item → its first enemy set with ≥ 2 members
 	for si, e := range p.enemies {
 		if len(e.op)+len(e.pre) < 2 {
 			continue
