@@ -350,10 +350,7 @@ func (r *runner) run() (*Summary, error) {
 	// Projection.
 	if sc != nil {
 		if err := r.stage("project", func() error {
-			reps := s.Projection.Reps
-			if reps == 0 {
-				reps = 200
-			}
+			reps := s.Projection.Reps // the spec fills 200 when the key is absent; 0 means no intervals
 			var alt []string
 			for _, a := range s.Projection.AltParams {
 				alt = append(alt, s.Path(a))

@@ -131,11 +131,19 @@ func run(ctx context.Context, args []string, env *Env) int {
 		fmt.Fprintln(env.Stderr, "itemlab: interrupted")
 		return exitInterrupted
 	case errors.As(err, &ue), isCobraUsage(msg), isInputError(err):
-		fmt.Fprintf(env.Stderr, "itemlab: error: %s\n", msg)
+		printError(env, msg)
 		return exitUsage
 	default:
-		fmt.Fprintf(env.Stderr, "itemlab: error: %s\n", msg)
+		printError(env, msg)
 		return exitFailure
+	}
+}
+
+// printError writes an error on stderr, each line of it (a spec with several
+// problems has one per line) prefixed.
+func printError(env *Env, msg string) {
+	for _, line := range strings.Split(msg, "\n") {
+		fmt.Fprintf(env.Stderr, "itemlab: error: %s\n", line)
 	}
 }
 
