@@ -1,13 +1,18 @@
 # itemlab — common tasks. `make test` is exactly what CI runs for tests.
 GO ?= go
 
-.PHONY: build test bench demo fuzz vet fmt ci
+.PHONY: build test study bench demo fuzz vet fmt ci
 
 build:
 	$(GO) build -o bin/itemlab ./cmd/itemlab
 
 test:
 	$(GO) test ./...
+
+# Simulation studies (recovery, drift screening, linking, the pretest review
+# over many seeds): every TestStudy… test, built with the study tag.
+study:
+	$(GO) test -tags study -run '^TestStudy' -timeout 60m ./...
 
 vet:
 	$(GO) vet ./...

@@ -123,6 +123,6 @@
 // The tests run on a SQLite file in a temporary folder and on a real
 // PostgreSQL server: ITEMLAB_TEST_POSTGRES (a URL whose user may create
 // databases), or else a throwaway cluster the tests start themselves from
-// Debian's postgresql package (see ci-postgres.sh). Without a server they
+// Debian's postgresql package (see .ci/postgres.sh). Without a server they
 // skip, saying why, except under CI=true, where they fail.
 package bank

@@ -1,3 +1,5 @@
+//go:build study
+
 package studies
 
 import (
@@ -51,7 +53,7 @@ func truthItems(items []simulate.TruthItem, st analysis.Status) (ids []string, i
 // 95 % intervals, (b) Haebara and mean–sigma agree with Stocking–Lord within
 // their standard errors, and (c) the raw cuts of the two forms put at least
 // 98 % of candidates of equal true ability on the same side of the cut.
-func TestLinkingSimulatedForms(t *testing.T) {
+func TestStudyLinkingSimulatedForms(t *testing.T) {
 	seeds := 10
 	if testing.Short() {
 		seeds = 2
@@ -141,7 +143,7 @@ func TestLinkingSimulatedForms(t *testing.T) {
 // 8,000 candidates — the 1/√N the information allows. The test checks what
 // can be promised: no bias, 95 % intervals that cover, an RMSE close to the
 // root mean square SE.
-func TestPretestPipelineSimulated(t *testing.T) {
+func TestStudyPretestPipeline(t *testing.T) {
 	seeds := 20
 	if testing.Short() {
 		seeds = 3

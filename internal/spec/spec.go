@@ -352,7 +352,9 @@ func Read(name string, r io.Reader, dir string) (*Spec, error) {
 	// wrong type with their keys; the decoder skips those (and unknown keys)
 	// and fills the rest, which the checks below then see.
 	if err := doc.Decode(s); err != nil && len(c.errs) == 0 {
-		c.errs = append(c.errs, yamlError(name, err))
+		// A problem the walk did not see (a key given twice): the decoder
+		// stopped, so the values below would be checked half-read.
+		return nil, Errors{yamlError(name, err)}
 	}
 	if !c.bad[""] {
 		c.check(s)

@@ -448,3 +448,16 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// A key given twice is one located error, not a cascade of checks on a
+// half-read spec.
+func TestReadDuplicateKey(t *testing.T) {
+	_, err := Read("e.yaml", strings.NewReader("exam: x\nresponses: r.csv\nreport: {charts: false}\nreport: {workbook: false}\n"), t.TempDir())
+	var es Errors
+	if !errors.As(err, &es) || len(es) != 1 {
+		t.Fatalf("got %v, want one error", err)
+	}
+	if es[0].Line != 4 || !strings.Contains(es[0].Error(), `"report" already defined at line 3`) {
+		t.Errorf("got %q (line %d)", es[0].Error(), es[0].Line)
+	}
+}
