@@ -63,7 +63,7 @@ var (
 	ErrInvalidUTF8 = errors.New("text is not valid UTF-8 (save the file as UTF-8)")
 )
 
-// quoteCell quotes a cell for an error message, shortening a long one.
+// QuoteCell quotes a cell for an error message, shortening a long one.
 func QuoteCell(s string) string {
 	if len(s) > 40 {
 		s = s[:37] + "..."

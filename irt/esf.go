@@ -1,7 +1,5 @@
 package irt
 
-import "math"
-
 // Elementary symmetric functions (ESFs) for conditional maximum likelihood
 // in the Rasch model.
 //
@@ -97,28 +95,4 @@ func cmlESFWithout(g []float64, e float64, out []float64) []float64 {
 		h[s-1] = v
 	}
 	return h
-}
-
-// cmlLogESF returns log γ_r(exp(−b)) for r = 0..len(b) computed with the
-// difficulties centred at their mean (see the range note above). It is the
-// reference implementation for tests and small problems.
-func cmlLogESF(b []float64) []float64 {
-	m := len(b)
-	var mean float64
-	for _, v := range b {
-		mean += v
-	}
-	if m > 0 {
-		mean /= float64(m)
-	}
-	eps := make([]float64, m)
-	for i, v := range b {
-		eps[i] = math.Exp(-(v - mean))
-	}
-	g := cmlESF(eps, nil)
-	out := make([]float64, m+1)
-	for r, v := range g {
-		out[r] = math.Log(v) - float64(r)*mean
-	}
-	return out
 }

@@ -22,7 +22,7 @@ var itemStatsColumns = []string{
 //	item_id,domain,status,n,p,rpbis,rpbis_corrected,biserial,disc_index,alpha_if_deleted,
 //	n_answered,n_correct,omit_rate,p_upper,p_lower,mean_score_correct,mean_score_incorrect,key,flags
 //
-// (see analysis.ItemStats for their definitions; flags `;`-joined in fixed
+// (see classical.ItemStats for their definitions; flags `;`-joined in fixed
 // order), then the items file's metadata columns (analysis.ItemInfo.Meta)
 // in order of first appearance; a metadata column whose name clashes with
 // a fixed column is written as meta_<name>. Undefined statistics are empty
@@ -80,7 +80,7 @@ func joinFlags(fs []classical.Flag) string {
 //	item_id,option,is_key,n,prop,rpbis,mean_score,q1,q2,q3,q4,q5
 //
 // where q1..q5 are the proportions choosing the option in the score
-// quintile groups from lowest to highest (analysis.OptionStats).
+// quintile groups from lowest to highest (classical.OptionStats).
 func OptionsTable(c *classical.Result) *Table {
 	t := &Table{Header: []string{"item_id", "option", "is_key", "n", "prop", "rpbis", "mean_score", "q1", "q2", "q3", "q4", "q5"}}
 	for _, st := range c.Items {

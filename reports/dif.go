@@ -9,7 +9,7 @@ import (
 //
 //	item_id,mh_odds_ratio,mh_d_dif,se,ets_category,favours,chi_square,p_value,n_reference,n_focal,strata
 //
-// (see analysis.DIFResult). An infinite or undefined statistic is an empty
+// (see dif.Result). An infinite or undefined statistic is an empty
 // cell.
 func DIFTable(res []dif.Result) *Table {
 	t := &Table{Header: []string{"item_id", "mh_odds_ratio", "mh_d_dif", "se", "ets_category", "favours",
@@ -22,7 +22,7 @@ func DIFTable(res []dif.Result) *Table {
 }
 
 // LogisticDIFTable returns the logistic-regression DIF results
-// (analysis.LogisticDIF), one row per item in the order given, the columns
+// (dif.Logistic), one row per item in the order given, the columns
 //
 //	item_id,chi_square,p_value,delta_r2,category,favours,chi_uniform,p_uniform,
 //	chi_nonuniform,p_nonuniform,delta_r2_uniform,group_effect,b0,b1,b2,b3,n_reference,n_focal,converged

@@ -23,7 +23,7 @@ import (
 // The fixture run folder testdata/run is written by writeFixtureRun and
 // rewritten with `go test ./reports -run TestFixtureRunUpToDate -fixture`.
 // Its numbers are plausible, not the output of itemlab's stages: they are
-// computed here from a simulated administration (analysis.Simulate) with
+// computed here from a simulated administration (simulate.Simulate) with
 // simple textbook formulas and the generating parameters, so that the
 // workbook and chart code can be tested against a run folder of the shape
 // the stages write, independently of those stages.
@@ -43,7 +43,7 @@ var fixtureDemo = fixtureConfig{Examinees: 1834, Operational: 100, Pretest: 25, 
 
 // TestFixtureRunUpToDate rewrites testdata/run with -fixture; otherwise it
 // checks that the generator still writes the committed fixture's files.
-// (Their bytes may drift when analysis.Simulate changes; the committed
+// (Their bytes may drift when simulate.Simulate changes; the committed
 // fixture stays as reviewed until it is regenerated on purpose.)
 func TestFixtureRunUpToDate(t *testing.T) {
 	dir := filepath.Join("testdata", "run")

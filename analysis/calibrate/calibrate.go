@@ -12,7 +12,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// CalibrateOptions control Calibrate. The zero value fits a 2PL by MML to
+// Options control Fit. The zero value fits a 2PL by MML to
 // the operational items.
 type Options struct {
 	Model  irt.Model // zero means 2PL
@@ -27,7 +27,7 @@ type Options struct {
 	Fixed            map[string]irt.Item
 	NoItemsFileFixed bool
 	// MML are the options of the marginal ML fit (Model, Start and Fixed
-	// are set by Calibrate). A 3PL fit gets the BILOG-MG prior on c centred
+	// are set by Fit). A 3PL fit gets the BILOG-MG prior on c centred
 	// on 1/options unless NoGuessPrior.
 	MML          irt.MMLOptions
 	NoGuessPrior bool
@@ -37,7 +37,7 @@ type Options struct {
 	Q3Sample int
 }
 
-// Calibration is an IRT calibration of a dataset's items.
+// Result is an IRT calibration of a dataset's items.
 type Result struct {
 	Items   []int  // dataset indices of the calibrated items
 	Fixed   []bool // item held at its bank values
@@ -84,7 +84,7 @@ func quoteList(ids []string) string {
 	return "items " + strings.Join(q, ", ")
 }
 
-// Calibrate fits the IRT model to the dataset's operational items (and
+// Fit fits the IRT model to the dataset's operational items (and
 // pretest items with All), scores the candidates and computes item fit.
 // Omits follow opts.Omit; not-reached responses are always missing.
 func Fit(ctx context.Context, d *analysis.Dataset, o Options) (*Result, error) {

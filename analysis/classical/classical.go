@@ -24,9 +24,9 @@ const (
 	KelleyFraction = 0.27
 )
 
-// ClassicalOptions tune Analyze. The zero value is valid.
+// Options tune Analyze. The zero value is valid.
 type Options struct {
-	// Thresholds are the item flag limits; nil means DefaultFlagThresholds().
+	// Thresholds are the item flag limits; nil means DefaultThresholds().
 	Thresholds *Thresholds
 	// DomainWeights are blueprint weights by domain (in any unit, e.g.
 	// percent), copied to DomainStats.Weight; a domain missing from the map
@@ -37,7 +37,7 @@ type Options struct {
 	Workers int
 }
 
-// Classical is the classical item analysis of a dataset (Analyze).
+// Result is the classical item analysis of a dataset (Analyze).
 type Result struct {
 	Items      []ItemStats // one per dataset item, in dataset order
 	Test       TestStats
@@ -125,7 +125,7 @@ type DomainStats struct {
 	Domain  string
 	Items   int     // operational items in the domain
 	Pretest int     // pretest items in the domain (not in the subscore)
-	Weight  float64 // blueprint weight from ClassicalOptions.DomainWeights, NaN if none
+	Weight  float64 // blueprint weight from Options.DomainWeights, NaN if none
 	Mean    float64
 	SD      float64 // n − 1 denominator
 	Alpha   float64 // coefficient α of the domain's operational items

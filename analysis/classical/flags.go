@@ -15,20 +15,20 @@ const (
 	// FlagNegativeDiscrimination: corrected point-biserial below zero.
 	FlagNegativeDiscrimination Flag = "negative_discrimination"
 	// FlagLowDiscrimination: corrected point-biserial at least zero but
-	// below FlagThresholds.LowDiscrimination.
+	// below Thresholds.LowDiscrimination.
 	FlagLowDiscrimination Flag = "low_discrimination"
-	// FlagTooEasy: p above FlagThresholds.TooEasy.
+	// FlagTooEasy: p above Thresholds.TooEasy.
 	FlagTooEasy Flag = "too_easy"
-	// FlagTooHard: p below FlagThresholds.TooHard.
+	// FlagTooHard: p below Thresholds.TooHard.
 	FlagTooHard Flag = "too_hard"
 	// FlagNonfunctioningDistractor: a distractor chosen by fewer than
-	// FlagThresholds.NonfunctioningDistractor of all candidates.
+	// Thresholds.NonfunctioningDistractor of all candidates.
 	FlagNonfunctioningDistractor Flag = "nonfunctioning_distractor"
-	// FlagHighOmit: omit rate above FlagThresholds.HighOmit.
+	// FlagHighOmit: omit rate above Thresholds.HighOmit.
 	FlagHighOmit Flag = "high_omit"
 )
 
-// FlagThresholds are the limits behind the item flags. All are proportions
+// Thresholds are the limits behind the item flags. All are proportions
 // or correlations; comparisons are strict as stated on each field.
 type Thresholds struct {
 	// LowDiscrimination: low_discrimination when 0 ≤ corrected r_pbis < it.
@@ -48,7 +48,7 @@ type Thresholds struct {
 	HighOmit float64
 }
 
-// DefaultFlagThresholds returns itemlab's default flag limits: low
+// DefaultThresholds returns itemlab's default flag limits: low
 // discrimination 0.15, too easy 0.95, too hard 0.20, non-functioning
 // distractor 0.05, high omit 0.05.
 //

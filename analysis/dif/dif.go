@@ -8,10 +8,10 @@ import (
 	"github.com/itemlab/itemlab/analysis"
 )
 
-// DIFGroup is a candidate's role in a DIF analysis.
+// Group is a candidate's role in a DIF analysis.
 type Group uint8
 
-// DIF groups. Candidates in DIFNeither take no part in the analysis.
+// DIF groups. Candidates in Neither take no part in the analysis.
 const (
 	Neither Group = iota
 	Reference
@@ -19,8 +19,8 @@ const (
 )
 
 // GroupsByLabel assigns every candidate of d to a DIF group by
-// Candidate.Group: the focal label gives DIFFocal, the reference label
-// DIFReference, anything else DIFNeither. An empty reference label makes
+// Candidate.Group: the focal label gives Focal, the reference label
+// Reference, anything else Neither. An empty reference label makes
 // every candidate with a non-empty group other than focal a reference
 // candidate. It returns an error when either group is empty.
 func GroupsByLabel(d *analysis.Dataset, reference, focal string) ([]Group, error) {
@@ -71,7 +71,7 @@ const (
 	FavoursNone      = "none"
 )
 
-// DIFOptions tune MantelHaenszel. The zero value is valid and reproduces
+// Options tune MantelHaenszel. The zero value is valid and reproduces
 // difR::difMH (every observed score level is a stratum, α = .05).
 type Options struct {
 	// MinStratum, when positive, pools adjacent score levels (from the
@@ -85,7 +85,7 @@ type Options struct {
 	Alpha float64
 }
 
-// DIFResult is the Mantel–Haenszel DIF analysis of one item.
+// Result is the Mantel–Haenszel DIF analysis of one item.
 type Result struct {
 	Item   int // index in the dataset
 	ItemID string
@@ -121,7 +121,7 @@ type Result struct {
 // operational score it is not part of. Omits count as wrong.
 //
 // For each stratum k (a matching-score level, or a pool of levels; see
-// DIFOptions.MinStratum) with reference right/wrong A_k, B_k, focal
+// Options.MinStratum) with reference right/wrong A_k, B_k, focal
 // right/wrong C_k, D_k and T_k candidates (strata with T_k ≤ 1 are
 // skipped):
 //

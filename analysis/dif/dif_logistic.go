@@ -9,7 +9,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// LogisticDIFOptions tune LogisticDIF. The zero value is valid: α = .05 and
+// LogisticOptions tune Logistic. The zero value is valid: α = .05 and
 // the Jodoin & Gierl (2001) effect-size limits 0.035 and 0.070.
 type LogisticOptions struct {
 	// Alpha is the significance level of the 2-df likelihood-ratio test;
@@ -21,7 +21,7 @@ type LogisticOptions struct {
 	ModerateR2, LargeR2 float64
 }
 
-// LogisticDIFResult is the logistic-regression DIF analysis of one item.
+// LogisticResult is the logistic-regression DIF analysis of one item.
 type LogisticResult struct {
 	Item               int
 	ItemID             string
@@ -45,7 +45,7 @@ type LogisticResult struct {
 	Converged   bool        // all three fits converged (no separation)
 }
 
-// LogisticDIF runs the logistic-regression DIF procedure of Swaminathan &
+// Logistic runs the logistic-regression DIF procedure of Swaminathan &
 // Rogers (1990) for the listed items (nil: every item): for each item the
 // three models
 //

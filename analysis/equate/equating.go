@@ -8,7 +8,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// EquatingColumn is one method's equating of form X raw scores to form Y:
+// Column is one method's equating of form X raw scores to form Y:
 // Values[x] is the form Y equivalent of x; SE[x] its bootstrap standard
 // error (nil when not computed).
 type Column struct {
@@ -17,7 +17,7 @@ type Column struct {
 	SE     []float64
 }
 
-// IRTEquating equates form X to form Y by IRT true-score and observed-score
+// IRTColumns equates form X to form Y by IRT true-score and observed-score
 // equating (Kolen & Brennan, 2014, ch. 6). The items of both forms must be on
 // one θ scale (link X first). popX and popY are the latent distributions of
 // the groups that took X and Y on that scale; w1 weights popX in the
@@ -47,7 +47,7 @@ type NEATData struct {
 	External        bool // the anchor is not part of the total score
 }
 
-// NEATEquatingOptions tune ClassicalEquating.
+// NEATOptions tune NEATColumns.
 type NEATOptions struct {
 	Methods []Method   // nil means every NEAT method
 	W2      float64    // weight of group 2 in the synthetic population (see Options); zero means proportional to sample size
@@ -56,7 +56,7 @@ type NEATOptions struct {
 	Workers int
 }
 
-// ClassicalEquating equates form X to form Y in a common-item design by the
+// NEATColumns equates form X to form Y in a common-item design by the
 // observed-score methods of Kolen & Brennan (2014, ch. 4–5): Tucker, Levine
 // observed-score, Levine true-score, Braun–Holland, chained linear,
 // frequency estimation and chained equipercentile, each with bootstrap
@@ -106,7 +106,7 @@ func NEATColumns(ctx context.Context, d NEATData, o NEATOptions) ([]Column, erro
 	return cols, nil
 }
 
-// RandomGroupsEquating equates form X to form Y when randomly equivalent
+// RandomGroupsColumns equates form X to form Y when randomly equivalent
 // groups took them (no common items): mean, linear and equipercentile
 // equating, and equipercentile after log-linear presmoothing of degree 6
 // (fewer when the score range is short) (Kolen & Brennan, 2014, ch. 2–3),

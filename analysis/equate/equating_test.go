@@ -32,7 +32,7 @@ func readCSVFloats(t *testing.T, path string) [][]float64 {
 }
 
 // TestRandomGroupsEquatingACT reproduces Kolen & Brennan's random-groups
-// ACT Mathematics example through RandomGroupsEquating: the reference is
+// ACT Mathematics example through RandomGroupsColumns: the reference is
 // R equate's mean, linear, equipercentile and degree-6 presmoothed
 // equipercentile equating (analysis/equate/testdata, see its README), to
 // 0.01 at every score.

@@ -12,7 +12,7 @@ import (
 	"github.com/itemlab/itemlab/analysis"
 )
 
-// ReadOptions control how responses are read.
+// Options control how responses are read.
 type Options struct {
 	Sheet       string   // XLSX sheet of the responses; empty means the first
 	ItemsSheet  string   // XLSX sheet of the items file; empty means the first
@@ -20,7 +20,7 @@ type Options struct {
 	GroupColumn string   // group column (for DIF); empty means a column named "group", if any
 	FormColumn  string   // form column; empty means a column named "form", if any
 	Ignore      []string // response-file columns to skip (e.g. demographics)
-	Options     []string // option codes of items that declare none; nil means DefaultOptions
+	Options     []string // option codes of items that declare none; nil means DefaultCodes
 	// NotReached marks the trailing run of omits of each candidate (in the
 	// order of the response file's columns) as not reached: missing in every
 	// calibration, whatever the omit rule.

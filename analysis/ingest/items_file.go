@@ -10,15 +10,15 @@ import (
 	"github.com/itemlab/itemlab/analysis"
 )
 
-// DefaultOptions are the option codes of an item whose items-file row does
-// not declare its own (the "options" column) when ReadOptions.Options is
+// DefaultCodes are the option codes of an item whose items-file row does
+// not declare its own (the "options" column) when Options.Options is
 // empty.
 var DefaultCodes = []string{"A", "B", "C", "D"}
 
 // ItemsOptions control ReadItems.
 type ItemsOptions struct {
 	Sheet   string   // XLSX sheet; empty means the first
-	Options []string // option codes for items that declare none; nil means DefaultOptions
+	Options []string // option codes for items that declare none; nil means DefaultCodes
 }
 
 // itemsColumns are the recognised headers of an items file (lower case),

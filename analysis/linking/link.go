@@ -12,7 +12,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// FormLinkOptions tune LinkForms. The zero value links by Stocking–Lord
+// Options tune Link. The zero value links by Stocking–Lord
 // with drift screening and 500 parametric bootstrap replications.
 type Options struct {
 	Method   irt.LinkMethod   // zero means StockingLord
@@ -44,7 +44,7 @@ type MethodConstants struct {
 	SEA, SEB float64
 }
 
-// FormLink is the linking of a new form's separately calibrated parameters
+// Result is the linking of a new form's separately calibrated parameters
 // to the base scale through common items.
 type Result struct {
 	Method    irt.LinkMethod
@@ -65,7 +65,7 @@ type Result struct {
 // to be linked.
 var ErrTooFewCommon = errors.New("too few common items to link the forms")
 
-// LinkForms puts the new form's item parameters on the base form's scale
+// Link puts the new form's item parameters on the base form's scale
 // through the items the two share (by id): optionally screening the common
 // items for drift (irt.ScreenDrift) and leaving drifting ones out, then
 // estimating θ_base = A·θ_new + B by opts.Method on the kept items (Kolen &

@@ -44,7 +44,7 @@ type Reason struct {
 	Message  string
 }
 
-// PretestEvidence is what the review knows about one pretest item. IRT
+// Evidence is what the review knows about one pretest item. IRT
 // fields are NaN (and Item nil) when the item was not calibrated; DIF is nil
 // without a group comparison.
 type Evidence struct {
@@ -60,14 +60,14 @@ type Evidence struct {
 	CalibStatus string  // non-empty when calibration of the item failed, and why
 }
 
-// PretestReview is the review of one pretest item.
+// Review is the review of one pretest item.
 type Review struct {
 	Evidence Evidence
 	Decision Decision
 	Reasons  []Reason
 }
 
-// ReviewPretest decides one pretest item: insufficient when fewer than
+// Decide decides one pretest item: insufficient when fewer than
 // rules.MinResponses candidates answered it; otherwise reject when any
 // reason rejects, revise when any needs revision, promote when only notes (or
 // nothing) remain. Every reason that applies is listed, worst first.

@@ -10,7 +10,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// CalibratePretest puts the pretest items on the operational scale: every
+// Calibrate puts the pretest items on the operational scale: every
 // operational item is held at its bank parameters (bank, e.g. the params.csv
 // of the operational calibration) while the pretest items are estimated and
 // the latent mean and SD re-estimated each EM cycle — fixed-parameter

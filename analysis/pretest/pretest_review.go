@@ -10,7 +10,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// PretestCalibration is an item's IRT evidence from the anchored
+// Calibration is an item's IRT evidence from the anchored
 // calibration.
 type Calibration struct {
 	Item                irt.Item
@@ -19,7 +19,7 @@ type Calibration struct {
 	Failed              string // why the item could not be calibrated, if so
 }
 
-// PretestInputs gathers the evidence of a pretest review.
+// Inputs gathers the evidence of a pretest review.
 type Inputs struct {
 	Classical *classical.Result   // Analyze of the dataset
 	DIF       []dif.Result        // Mantel–Haenszel results (any items); nil without groups
@@ -29,7 +29,7 @@ type Inputs struct {
 	Domains   []analysis.Domain // blueprint weights for the bank view; nil for none
 }
 
-// PretestResult is the review of every pretest item and the bank view.
+// Result is the review of every pretest item and the bank view.
 type Result struct {
 	Items []Review // pretest items in dataset order
 	Bank  []BankDomain
@@ -51,8 +51,8 @@ type BankDomain struct {
 	InfoAtCut     float64 // total information at the cut θ of the promotable items
 }
 
-// ReviewPretestItems reviews every pretest item of the dataset with the
-// given evidence (see ReviewPretest) and summarises the decisions by domain.
+// ReviewItems reviews every pretest item of the dataset with the
+// given evidence (see Decide) and summarises the decisions by domain.
 func ReviewItems(d *analysis.Dataset, in Inputs) *Result {
 	res := &Result{Rules: in.Rules}
 	dif := map[int]*dif.Result{}

@@ -9,9 +9,9 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// PretestRules are the thresholds of the pretest review. Every field has a
-// documented default (DefaultPretestRules) that a YAML or JSON rules file can
-// override field by field (ReadPretestRules).
+// Rules are the thresholds of the pretest review. Every field has a
+// documented default (DefaultRules) that a YAML or JSON rules file can
+// override field by field (ReadRules).
 type Rules struct {
 	// MinResponses: fewer candidates answering than this → insufficient.
 	MinResponses int `json:"min_responses" yaml:"min_responses"`
@@ -61,7 +61,7 @@ type Rules struct {
 	MaxOmit float64 `json:"max_omit" yaml:"max_omit"`
 }
 
-// DefaultPretestRules returns itemlab's default review thresholds:
+// DefaultRules returns itemlab's default review thresholds:
 //
 //	min_responses 200; p: reject outside [0.20, 0.95], revise outside
 //	[0.30, 0.93]; b: revise outside [−3, 3]; corrected r_pbis: reject < 0.05
@@ -90,7 +90,7 @@ func DefaultRules() Rules {
 	}
 }
 
-// ReadPretestRules reads a YAML or JSON rules file over the defaults: the
+// ReadRules reads a YAML or JSON rules file over the defaults: the
 // fields it names replace the defaults, the others stay. Unknown fields are
 // errors.
 func ReadRules(name string, r io.Reader) (Rules, error) {

@@ -16,7 +16,7 @@ import (
 // with the generating parameters standing in for the calibration, and checks
 // every planted flaw gets the right kind of decision and reason and that at
 // least 90 % of the clean pretest items are promoted. (The same study with
-// the anchored calibration runs in the command tests.)
+// the anchored calibration is TestStudyPretestPipeline in analysis/studies.)
 func TestPretestReviewSimulated(t *testing.T) {
 	seeds := 20
 	if testing.Short() {

@@ -39,7 +39,7 @@ func (p Population) quadrature(shift float64) irt.Quadrature {
 	return irt.NormalQuadrature(81, m-6*p.SD, m+6*p.SD, m, p.SD)
 }
 
-// ProjectionOptions tune Project. The zero value projects at the scale's cut
+// Options tune Project. The zero value projects at the scale's cut
 // with a curve over cuts 350–430 by 1, shifts −0.5..0.5 logits by 0.1 and
 // 200 replications for the intervals.
 type Options struct {
@@ -81,7 +81,7 @@ type ShiftPoint struct {
 	PassRate, Lo, Hi float64
 }
 
-// Projection is the model-implied outcome of a form for a population.
+// Result is the model-implied outcome of a form for a population.
 type Result struct {
 	At        CutPoint     // at the scale's own cut (390)
 	Curve     []CutPoint   // over the cuts of the curve

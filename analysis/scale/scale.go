@@ -50,18 +50,18 @@ func (s *Scale) Validate() error {
 	return nil
 }
 
-// ScaleOptions define a scale on the base form. Exactly one of CutTheta and
+// Options define a scale on the base form. Exactly one of CutTheta and
 // CutRaw must be set.
 type Options struct {
 	CutTheta *float64 // the cut as θ
 	CutRaw   *float64 // the cut as a raw (true) score on the base form, e.g. from an Angoff study
-	Slope    float64  // scale points per logit; zero derives it (see DefineScale)
+	Slope    float64  // scale points per logit; zero derives it (see Define)
 	Cut      float64  // passing scale score; zero means 390
 	Min, Max float64  // score range; zero means 200 and 500
 	ThetaMin float64  // θ of a raw score of 0 when it has none; zero means −4
 }
 
-// DefineScale fixes the scale on the base form's items. With CutRaw the cut
+// Define fixes the scale on the base form's items. With CutRaw the cut
 // θ is the θ whose expected raw score (test characteristic curve) equals the
 // raw cut. Without a given slope, the slope is derived so that the top of the
 // base form reaches the maximum: a perfect score is given the θ at which the
@@ -122,7 +122,7 @@ func topTheta(items []irt.Item) (float64, error) {
 	return irt.TCCInverse(items, float64(len(items))-0.5)
 }
 
-// ConversionMethod says how a raw score gets its θ.
+// Method says how a raw score gets its θ.
 type Method int
 
 // Conversion methods.
@@ -131,7 +131,7 @@ const (
 	ByEAP               // summed-score EAP (Thissen et al., 1995)
 )
 
-// ParseConversionMethod reads "tcc" or "eap".
+// ParseMethod reads "tcc" or "eap".
 func ParseMethod(s string) (Method, error) {
 	switch s {
 	case "tcc", "":

@@ -10,7 +10,7 @@ type CandidateScore struct {
 	Theta, SE  float64
 	ScaleScore float64
 	Pass       bool
-	Domains    []int // raw subscore per domain, in DomainNames order
+	Domains    []int // raw subscore per domain, in the order of the domains ScoreCandidates returns
 }
 
 // ScoreCandidates scores every candidate on the operational items idx by

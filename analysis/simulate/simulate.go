@@ -14,7 +14,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// SimOptions describe a simulated administration. The zero value of a field
+// Options describe a simulated administration. The zero value of a field
 // means its default, which is the exam of DESIGN.md.
 type Options struct {
 	Examinees   int               // candidates per form; default 1834
@@ -113,7 +113,7 @@ type TruthPerson struct {
 	Theta float64
 }
 
-// SimForm is one simulated form: its data as read from files, and the truth.
+// Form is one simulated form: its data as read from files, and the truth.
 type Form struct {
 	Data    *analysis.Dataset
 	Items   []TruthItem

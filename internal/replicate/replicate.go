@@ -12,7 +12,7 @@ import (
 	"github.com/itemlab/itemlab/irt"
 )
 
-// replicate runs fn for replications 0..reps−1 on GOMAXPROCS goroutines.
+// Run runs fn for replications 0..reps−1 on GOMAXPROCS goroutines.
 // Replication r gets its own PCG generator seeded by two values drawn from
 // rng, in replication order, before any work starts, so results stored by r
 // are a deterministic function of rng's state whatever the number of
@@ -24,8 +24,9 @@ func Run(rng *rand.Rand, reps int, progress func(done, total int), fn func(r int
 		seeds[r] = [2]uint64{rng.Uint64(), rng.Uint64()}
 	}
 	workers := min(runtime.GOMAXPROCS(0), max(reps, 1))
-	var next, done atomic.Int64
+	var next atomic.Int64
 	var mu sync.Mutex
+	finished := 0
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -37,10 +38,10 @@ func Run(rng *rand.Rand, reps int, progress func(done, total int), fn func(r int
 					return
 				}
 				fn(r, rand.New(rand.NewPCG(seeds[r][0], seeds[r][1])))
-				n := int(done.Add(1))
 				if progress != nil {
 					mu.Lock()
-					progress(n, reps)
+					finished++
+					progress(finished, reps)
 					mu.Unlock()
 				}
 			}
