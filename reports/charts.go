@@ -373,23 +373,10 @@ func loadChartData(r *Run) (*chartData, error) {
 }
 
 // loadEmpirical gathers the observed proportions correct by score group:
-// score_groups.csv when the run has it, else the key rows of options.csv
-// (q1…q5) placed at the θ of each fifth's mean raw score, with the fifths
-// of the persons' raw scores and θ from conversion.csv.
+// the key rows of options.csv (q1…q5) placed at the θ of each fifth's mean
+// raw score, with the fifths of the persons' raw scores and θ from
+// conversion.csv.
 func (cd *chartData) loadEmpirical() {
-	r := cd.run
-	if t := r.ScoreGroups; t != nil {
-		for i := range t.Rows {
-			th, ok1 := tableFloat(t, i, "theta")
-			p, ok2 := tableFloat(t, i, "prop_correct")
-			n, ok3 := tableFloat(t, i, "n")
-			if ok1 && ok2 && ok3 {
-				id := tableCell(t, i, "item_id")
-				cd.empirical[id] = append(cd.empirical[id], chartPoint{th, p, n})
-			}
-		}
-		return
-	}
 	if len(cd.raw) == 0 || len(cd.convTheta) == 0 {
 		return
 	}

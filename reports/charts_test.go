@@ -162,9 +162,8 @@ func TestWriteChartsBadFormat(t *testing.T) {
 	}
 }
 
-// Without score_groups.csv the ICC's observed points are the key rows of
-// options.csv (q1…q5) at the θ of each fifth's mean raw score; with it,
-// its rows.
+// The ICC's observed points are the key rows of options.csv (q1…q5) at the
+// θ of each fifth's mean raw score.
 func TestChartEmpiricalPoints(t *testing.T) {
 	r := readFixtureRun(t)
 	cd, err := loadChartData(r)
@@ -188,23 +187,6 @@ func TestChartEmpiricalPoints(t *testing.T) {
 		}
 	}
 
-	dir := t.TempDir()
-	cfg := fixtureSmall
-	cfg.ScoreGroups = true
-	if err := writeFixtureRun(dir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	r2, err := ReadRun(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cd2, err := loadChartData(r2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := len(cd2.empirical["ITM0002"]); got != 10 {
-		t.Errorf("%d points from score_groups.csv, want 10", got)
-	}
 }
 
 func TestChartTicks(t *testing.T) {

@@ -39,7 +39,6 @@ const (
 	FileLinking     = "linking.json"
 	FileProjection  = "projection.csv"
 	FileAccuracy    = "accuracy.json"
-	FileScoreGroups = "score_groups.csv"
 )
 
 // The other files the stages write, by stage.
@@ -69,7 +68,7 @@ const (
 // runSmallTables are read into memory by ReadRun; persons.csv and
 // scores.csv, which can hold a million rows, are streamed with EachRow.
 var runSmallTables = []string{FileItemStats, FileOptions, FileDomains, FileParams, FileConversion,
-	FilePretest, FileDIF, FileEquating, FileProjection, FileScoreGroups}
+	FilePretest, FileDIF, FileEquating, FileProjection}
 
 var runJSONFiles = []string{FileSummary, FileFit, FileScale, FileLinking, FileAccuracy}
 
@@ -82,7 +81,7 @@ type Run struct {
 	Manifest *Manifest
 
 	ItemStats, Options, Domains, Params, Conversion *Table
-	Pretest, DIF, Equating, Projection, ScoreGroups *Table
+	Pretest, DIF, Equating, Projection *Table
 
 	Summary, Fit, Scale, Linking, Accuracy JSONObject
 
@@ -121,7 +120,6 @@ func ReadRun(dir string) (*Run, error) {
 		FileItemStats: &r.ItemStats, FileOptions: &r.Options, FileDomains: &r.Domains,
 		FileParams: &r.Params, FileConversion: &r.Conversion, FilePretest: &r.Pretest,
 		FileDIF: &r.DIF, FileEquating: &r.Equating, FileProjection: &r.Projection,
-		FileScoreGroups: &r.ScoreGroups,
 	}
 	for _, name := range runSmallTables {
 		p := r.paths[name]

@@ -32,14 +32,13 @@ var regenFixture = flag.Bool("fixture", false, "rewrite testdata/run")
 type fixtureConfig struct {
 	Examinees, Operational, Pretest int
 	Seed                            uint64
-	ScoreGroups                     bool // write calibrate/score_groups.csv
 }
 
 // fixtureSmall is testdata/run: 16 operational + 6 pretest items, 200 candidates.
 var fixtureSmall = fixtureConfig{Examinees: 200, Operational: 16, Pretest: 6, Seed: 7}
 
 // fixtureDemo has the size of `itemlab demo` (100 + 25 items, 1834 candidates).
-var fixtureDemo = fixtureConfig{Examinees: 1834, Operational: 100, Pretest: 25, Seed: 1, ScoreGroups: true}
+var fixtureDemo = fixtureConfig{Examinees: 1834, Operational: 100, Pretest: 25, Seed: 1}
 
 // TestFixtureRunUpToDate rewrites testdata/run with -fixture; otherwise it
 // checks that the generator still writes the committed fixture's files.
@@ -379,27 +378,6 @@ func writeFixtureRun(dir string, cfg fixtureConfig) error {
 	jsons["calibrate/fit.json"] = map[string]any{"model": "3pl", "method": "mml", "loglik": -float64(N*J) * 0.55,
 		"aic": float64(N*J)*1.1 + 6*float64(J), "bic": float64(N*J)*1.1 + 3*float64(J)*math.Log(float64(N)),
 		"iterations": 87, "converged": true, "latent_mean": 0, "latent_sd": 1, "items": len(ops), "candidates": N}
-	if cfg.ScoreGroups {
-		sg := &Table{Header: []string{"item_id", "group", "n", "mean_raw", "theta", "prop_correct"}}
-		const groups = 10
-		for j := 0; j < J; j++ {
-			x := item(j)
-			for g := 0; g < groups; g++ {
-				var n, sr, sc float64
-				for r := g * N / groups; r < (g+1)*N/groups; r++ {
-					i := order[r]
-					n++
-					sr += total[i]
-					sc += x[i]
-				}
-				mr := sr / n
-				k := int(math.Floor(mr))
-				th := thetaOfRaw[k] + (mr-float64(k))*(thetaOfRaw[min(k+1, len(ops))]-thetaOfRaw[k])
-				sg.Rows = append(sg.Rows, []string{d.Items[j].ID, I(g + 1), I(int(n)), F(mr), F(th), F(sc / n)})
-			}
-		}
-		files["calibrate/score_groups.csv"] = sg
-	}
 
 	// Scale: cut at the simulation's cut θ.
 	const slope = 40.0

@@ -30,8 +30,8 @@ func TestReadRunFixture(t *testing.T) {
 	if r.Manifest == nil || r.Manifest.Command != "run" || len(r.Manifest.Inputs) != 2 {
 		t.Errorf("manifest = %+v", r.Manifest)
 	}
-	if len(r.ItemStats.Rows) != 22 || len(r.Params.Rows) != 22 || r.ScoreGroups != nil {
-		t.Errorf("item_stats %d rows, params %d rows, score_groups %v", len(r.ItemStats.Rows), len(r.Params.Rows), r.ScoreGroups)
+	if len(r.ItemStats.Rows) != 22 || len(r.Params.Rows) != 22 {
+		t.Errorf("item_stats %d rows, params %d rows", len(r.ItemStats.Rows), len(r.Params.Rows))
 	}
 	if x, ok := r.Scale.Number("cut"); !ok || x != 390 {
 		t.Errorf("scale cut = %v, %v; want 390", x, ok)
