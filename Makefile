@@ -30,8 +30,10 @@ demo:
 # Each parser's fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
 fuzz:
-	$(GO) test ./analysis -run '^$$' -fuzz '^FuzzReadResponses$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./analysis -run '^$$' -fuzz '^FuzzReadItems$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analysis/ingest -run '^$$' -fuzz '^FuzzReadResponses$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./analysis/ingest -run '^$$' -fuzz '^FuzzReadItems$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./reports -run '^$$' -fuzz '^FuzzReadParams$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/spec -run '^$$' -fuzz '^FuzzRead$$' -fuzztime $(FUZZTIME)
 
 ci:
 	.ci/run

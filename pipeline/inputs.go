@@ -84,7 +84,7 @@ func LoadParams(out *Output, what, file string) ([]analysis.ItemParams, error) {
 	if err != nil {
 		return nil, err
 	}
-	ps, err := ingest.ReadParams(ingest.Source{Name: file, R: in})
+	ps, err := reports.ReadParams(ingest.Source{Name: file, R: in})
 	out.AddInput(in.record())
 	if err != nil {
 		return nil, asInput(err)

@@ -184,7 +184,7 @@ func (r *fastCSV) parseQuoted(line []byte) error {
 	}
 }
 
-// Next implements tableSource.
+// Next implements Table.
 func (r *fastCSV) Next() ([]string, error) {
 	fs, err := r.NextBytes()
 	if err != nil {
@@ -193,7 +193,7 @@ func (r *fastCSV) Next() ([]string, error) {
 	r.strs = r.strs[:0]
 	for k, f := range fs {
 		if !utf8.Valid(f) {
-			return nil, r.errAt(k, "", analysis.ErrInvalidUTF8)
+			return nil, r.ErrAt(k, "", analysis.ErrInvalidUTF8)
 		}
 		r.strs = append(r.strs, string(f))
 	}
@@ -202,7 +202,7 @@ func (r *fastCSV) Next() ([]string, error) {
 
 func (r *fastCSV) Line() int { return r.line }
 
-func (r *fastCSV) errAt(field int, item string, err error) *analysis.ParseError {
+func (r *fastCSV) ErrAt(field int, item string, err error) *analysis.ParseError {
 	e := &analysis.ParseError{File: r.name, Row: r.line, Item: item, Err: err}
 	if field >= 0 {
 		e.Column = field + 1

@@ -65,7 +65,7 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 			return nil, err
 		}
 	}
-	tab, err := openTable(responses, opts.Sheet)
+	tab, err := OpenTable(responses, opts.Sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func findCol(h []string, want string, aliases []string) int {
 
 type loader struct {
 	name   string
-	tab    tableSource
+	tab    Table
 	header []string
 	defs   []analysis.ItemInfo
 	opts   Options
@@ -220,9 +220,9 @@ func (c *cellDecoder) describe() string {
 
 func (l *loader) badCell(field int, item string, cell []byte, dec *cellDecoder) error {
 	if !utf8.Valid(cell) {
-		return l.tab.errAt(field, item, analysis.ErrInvalidUTF8)
+		return l.tab.ErrAt(field, item, analysis.ErrInvalidUTF8)
 	}
-	return l.tab.errAt(field, item, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), dec.describe()))
+	return l.tab.ErrAt(field, item, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), dec.describe()))
 }
 
 // nextRow returns the next record as byte slices, without copying when the
@@ -247,7 +247,7 @@ func (l *loader) nextRow() ([][]byte, error) {
 func (l *loader) textField(rec [][]byte, k int) (string, error) {
 	f := bytes.TrimSpace(rec[k])
 	if !utf8.Valid(f) {
-		return "", l.tab.errAt(k, "", analysis.ErrInvalidUTF8)
+		return "", l.tab.ErrAt(k, "", analysis.ErrInvalidUTF8)
 	}
 	return string(f), nil
 }
@@ -256,15 +256,15 @@ func (l *loader) specialColumns() (id, group, form int, err error) {
 	h := l.header
 	id = findCol(h, l.opts.IDColumn, idAliases)
 	if l.opts.IDColumn != "" && id < 0 {
-		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no id column %q in the header", l.opts.IDColumn))
+		return 0, 0, 0, l.tab.ErrAt(-1, "", fmt.Errorf("no id column %q in the header", l.opts.IDColumn))
 	}
 	group = findCol(h, l.opts.GroupColumn, groupAliases)
 	if l.opts.GroupColumn != "" && group < 0 {
-		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no group column %q in the header", l.opts.GroupColumn))
+		return 0, 0, 0, l.tab.ErrAt(-1, "", fmt.Errorf("no group column %q in the header", l.opts.GroupColumn))
 	}
 	form = findCol(h, l.opts.FormColumn, formAliases)
 	if l.opts.FormColumn != "" && form < 0 {
-		return 0, 0, 0, l.tab.errAt(-1, "", fmt.Errorf("no form column %q in the header", l.opts.FormColumn))
+		return 0, 0, 0, l.tab.ErrAt(-1, "", fmt.Errorf("no form column %q in the header", l.opts.FormColumn))
 	}
 	return id, group, form, nil
 }
@@ -298,10 +298,10 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 			continue
 		}
 		if name == "" {
-			return nil, l.tab.errAt(k, "", errors.New("empty column name in the header: every item column needs its item id"))
+			return nil, l.tab.ErrAt(k, "", errors.New("empty column name in the header: every item column needs its item id"))
 		}
 		if prev, dup := seenCol[name]; dup {
-			return nil, l.tab.errAt(k, name, fmt.Errorf("duplicate item id: the header repeats column %d", prev+1))
+			return nil, l.tab.ErrAt(k, name, fmt.Errorf("duplicate item id: the header repeats column %d", prev+1))
 		}
 		seenCol[name] = k
 		if l.defs == nil {
@@ -310,7 +310,7 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 			continue
 		}
 		if _, ok := byID[name]; !ok {
-			return nil, l.tab.errAt(k, name, fmt.Errorf("column is not an item of the items file (nor the id, group or form column); add it to the items file or skip it with --ignore %s", name))
+			return nil, l.tab.ErrAt(k, name, fmt.Errorf("column is not an item of the items file (nor the id, group or form column); add it to the items file or skip it with --ignore %s", name))
 		}
 	}
 	if l.defs != nil {
@@ -318,14 +318,14 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 		for j := range items {
 			k, ok := seenCol[items[j].ID]
 			if !ok {
-				return nil, l.tab.errAt(-1, items[j].ID, errors.New("item of the items file has no column in the responses"))
+				return nil, l.tab.ErrAt(-1, items[j].ID, errors.New("item of the items file has no column in the responses"))
 			}
 			items[j].Column = k + 1
 			colItem[k] = j
 		}
 	}
 	if len(items) == 0 {
-		return nil, l.tab.errAt(-1, "", errors.New("no item columns in the header"))
+		return nil, l.tab.ErrAt(-1, "", errors.New("no item columns in the header"))
 	}
 	J := len(items)
 	decs := make([]*cellDecoder, J)
@@ -421,7 +421,7 @@ func (l *loader) long() (*analysis.Dataset, error) {
 	}
 	for k, name := range h {
 		if k != idCol && k != itemCol && k != respCol && k != groupCol && k != formCol {
-			return nil, l.tab.errAt(k, "", fmt.Errorf("unexpected column %q in a long-format file (want examinee_id, item_id, response and optionally group, form)", name))
+			return nil, l.tab.ErrAt(k, "", fmt.Errorf("unexpected column %q in a long-format file (want examinee_id, item_id, response and optionally group, form)", name))
 		}
 	}
 	var items []analysis.ItemInfo
@@ -458,7 +458,7 @@ func (l *loader) long() (*analysis.Dataset, error) {
 			return nil, err
 		}
 		if id == "" {
-			return nil, l.tab.errAt(idCol, "", errors.New("empty candidate id"))
+			return nil, l.tab.ErrAt(idCol, "", errors.New("empty candidate id"))
 		}
 		ci, ok := cand[id]
 		if !ok {
@@ -482,7 +482,7 @@ func (l *loader) long() (*analysis.Dataset, error) {
 				return nil, err
 			}
 			if g != d.Candidates[ci].Group {
-				return nil, l.tab.errAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", analysis.QuoteCell(id), analysis.QuoteCell(g), analysis.QuoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
+				return nil, l.tab.ErrAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", analysis.QuoteCell(id), analysis.QuoteCell(g), analysis.QuoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
 			}
 		}
 		iid, err := l.textField(rec, itemCol)
@@ -492,10 +492,10 @@ func (l *loader) long() (*analysis.Dataset, error) {
 		j, ok := byID[iid]
 		if !ok {
 			if l.defs != nil {
-				return nil, l.tab.errAt(itemCol, iid, errors.New("item is not in the items file"))
+				return nil, l.tab.ErrAt(itemCol, iid, errors.New("item is not in the items file"))
 			}
 			if iid == "" {
-				return nil, l.tab.errAt(itemCol, "", errors.New("empty item id"))
+				return nil, l.tab.ErrAt(itemCol, "", errors.New("empty item id"))
 			}
 			j = len(items)
 			byID[iid] = j

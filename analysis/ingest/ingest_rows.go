@@ -28,7 +28,7 @@ type rowParser struct {
 
 func (p *rowParser) delim() byte { return p.delimiter }
 
-func (p *rowParser) errAt(line, field int, item string, err error) *analysis.ParseError {
+func (p *rowParser) ErrAt(line, field int, item string, err error) *analysis.ParseError {
 	e := &analysis.ParseError{File: p.name, Sheet: p.sheet, Row: line, Item: item, Err: err}
 	if field >= 0 {
 		e.Column = field + 1
@@ -39,7 +39,7 @@ func (p *rowParser) errAt(line, field int, item string, err error) *analysis.Par
 func (p *rowParser) text(rec [][]byte, k, line int) (string, error) {
 	f := bytes.TrimSpace(rec[k])
 	if !utf8.Valid(f) {
-		return "", p.errAt(line, k, "", analysis.ErrInvalidUTF8)
+		return "", p.ErrAt(line, k, "", analysis.ErrInvalidUTF8)
 	}
 	return string(f), nil
 }
@@ -54,7 +54,7 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 			return err
 		}
 		if c.ID == "" {
-			return p.errAt(line, p.idCol, "", errors.New("empty candidate id"))
+			return p.ErrAt(line, p.idCol, "", errors.New("empty candidate id"))
 		}
 	}
 	if p.groupCol >= 0 {
@@ -75,9 +75,9 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 		v, err := p.decs[j].decode(cell)
 		if err != nil {
 			if !utf8.Valid(cell) {
-				return p.errAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
+				return p.ErrAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
 			}
-			return p.errAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
+			return p.ErrAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
 		}
 		row[j] = v
 	}
@@ -95,7 +95,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	add := func(c analysis.Candidate, row []uint8) error {
 		if p.idCol >= 0 {
 			if prev, dup := seen[c.ID]; dup {
-				return p.errAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev))
+				return p.ErrAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev))
 			}
 			seen[c.ID] = c.Line
 		} else {
@@ -304,7 +304,7 @@ func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 			if col > p.width {
 				col = p.width + 1
 			}
-			res.err = p.errAt(cur, col-1, "", fmt.Errorf("row has %d fields, want %d as in the header (ragged row)", len(fields), p.width))
+			res.err = p.ErrAt(cur, col-1, "", fmt.Errorf("row has %d fields, want %d as in the header (ragged row)", len(fields), p.width))
 			return res
 		}
 		var c analysis.Candidate

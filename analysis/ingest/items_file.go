@@ -48,7 +48,7 @@ var itemsColumns = map[string]string{
 //
 // Errors are *ParseError values naming the file, line and column.
 func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
-	tab, err := openTable(src, opts.Sheet)
+	tab, err := OpenTable(src, opts.Sheet)
 	if err != nil {
 		return nil, err
 	}
@@ -68,18 +68,18 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		name, ok := itemsColumns[strings.ToLower(h)]
 		if !ok {
 			if h == "" {
-				return nil, tab.errAt(k, "", errors.New("empty column name in the header"))
+				return nil, tab.ErrAt(k, "", errors.New("empty column name in the header"))
 			}
 			metaCols = append(metaCols, k)
 			continue
 		}
 		if prev, dup := col[name]; dup {
-			return nil, tab.errAt(k, "", fmt.Errorf("column %q repeats column %d (%q)", h, prev+1, header[prev]))
+			return nil, tab.ErrAt(k, "", fmt.Errorf("column %q repeats column %d (%q)", h, prev+1, header[prev]))
 		}
 		col[name] = k
 	}
 	if _, ok := col["item_id"]; !ok {
-		return nil, tab.errAt(-1, "", fmt.Errorf("no item_id column in the header (have: %s)", strings.Join(header, ", ")))
+		return nil, tab.ErrAt(-1, "", fmt.Errorf("no item_id column in the header (have: %s)", strings.Join(header, ", ")))
 	}
 	defOpts := opts.Options
 	if len(defOpts) == 0 {
@@ -104,10 +104,10 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		}
 		id, idCol := get(rec, "item_id")
 		if id == "" {
-			return nil, tab.errAt(idCol, "", errors.New("empty item_id"))
+			return nil, tab.ErrAt(idCol, "", errors.New("empty item_id"))
 		}
 		if prev, dup := seen[id]; dup {
-			return nil, tab.errAt(idCol, id, fmt.Errorf("duplicate item id (first on data row %d)", prev))
+			return nil, tab.ErrAt(idCol, id, fmt.Errorf("duplicate item id (first on data row %d)", prev))
 		}
 		seen[id] = len(items) + 1
 		it := analysis.ItemInfo{ID: id, Status: analysis.Operational}
@@ -115,7 +115,7 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		if s, k := get(rec, "status"); s != "" {
 			st, ok := analysis.ParseStatus(s)
 			if !ok {
-				return nil, tab.errAt(k, id, fmt.Errorf("unknown status %s: want operational, pretest or excluded", analysis.QuoteCell(s)))
+				return nil, tab.ErrAt(k, id, fmt.Errorf("unknown status %s: want operational, pretest or excluded", analysis.QuoteCell(s)))
 			}
 			it.Status = st
 		}
@@ -129,13 +129,13 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 			it.Options = []string{"0", "1"}
 			it.KeyMask = 2
 		case key == "":
-			return nil, tab.errAt(keyCol, id, errors.New("empty key (a blank key is allowed only for items scored 0/1 in the responses file)"))
+			return nil, tab.ErrAt(keyCol, id, errors.New("empty key (a blank key is allowed only for items scored 0/1 in the responses file)"))
 		}
 		if it.Options == nil {
 			if optText != "" {
 				it.Options = splitOptions(optText)
 				if dup := firstDuplicate(it.Options); dup != "" {
-					return nil, tab.errAt(optCol, id, fmt.Errorf("option %q listed twice in %s", dup, analysis.QuoteCell(optText)))
+					return nil, tab.ErrAt(optCol, id, fmt.Errorf("option %q listed twice in %s", dup, analysis.QuoteCell(optText)))
 				}
 			} else {
 				it.Options = defOpts
@@ -144,10 +144,10 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 				kc = strings.TrimSpace(kc)
 				k := indexOf(it.Options, kc)
 				if k < 0 {
-					return nil, tab.errAt(keyCol, id, fmt.Errorf("key %s is not one of the item's options %s", analysis.QuoteCell(kc), strings.Join(it.Options, ", ")))
+					return nil, tab.ErrAt(keyCol, id, fmt.Errorf("key %s is not one of the item's options %s", analysis.QuoteCell(kc), strings.Join(it.Options, ", ")))
 				}
 				if k >= 64 {
-					return nil, tab.errAt(keyCol, id, errors.New("more than 64 options are not supported"))
+					return nil, tab.ErrAt(keyCol, id, errors.New("more than 64 options are not supported"))
 				}
 				it.KeyMask |= 1 << uint(k)
 			}
@@ -155,7 +155,7 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		if s, k := get(rec, "anchor"); s != "" {
 			v, ok := parseBool(s)
 			if !ok {
-				return nil, tab.errAt(k, id, fmt.Errorf("anchor %s is not a boolean: want true/false, yes/no or 1/0", analysis.QuoteCell(s)))
+				return nil, tab.ErrAt(k, id, fmt.Errorf("anchor %s is not a boolean: want true/false, yes/no or 1/0", analysis.QuoteCell(s)))
 			}
 			it.Anchor = v
 		}
@@ -171,7 +171,7 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 				}
 				v, err := strconv.ParseFloat(s, 64)
 				if err != nil || v != v {
-					perr = tab.errAt(k, id, fmt.Errorf("%s %s is not a number", name, analysis.QuoteCell(s)))
+					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a number", name, analysis.QuoteCell(s)))
 					return
 				}
 				*dst = v
@@ -183,13 +183,13 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 				return nil, perr
 			}
 			if bs == "" {
-				return nil, tab.errAt(bk, id, errors.New("fixed parameters need b (a defaults to 1, c to 0)"))
+				return nil, tab.ErrAt(bk, id, errors.New("fixed parameters need b (a defaults to 1, c to 0)"))
 			}
 			if fp.A <= 0 {
-				return nil, tab.errAt(ak, id, fmt.Errorf("a = %g: want a positive slope", fp.A))
+				return nil, tab.ErrAt(ak, id, fmt.Errorf("a = %g: want a positive slope", fp.A))
 			}
 			if fp.C < 0 || fp.C >= 1 {
-				return nil, tab.errAt(ck, id, fmt.Errorf("c = %g: want 0 ≤ c < 1", fp.C))
+				return nil, tab.ErrAt(ck, id, fmt.Errorf("c = %g: want 0 ≤ c < 1", fp.C))
 			}
 			fp.HasC = cs != ""
 			it.Fixed = fp

@@ -15,15 +15,15 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// tableSource yields the rows of a delimited text file or a worksheet, one
+// Table yields the rows of a delimited text file or a worksheet, one
 // at a time, with positions for error messages. The first row is the header.
-type tableSource interface {
+type Table interface {
 	// Next returns the next non-blank row, or io.EOF. The slice may be
 	// reused by the following call.
 	Next() ([]string, error)
-	// errAt builds a ParseError at field (0-based; -1 for the whole row)
+	// ErrAt builds a ParseError at field (0-based; -1 for the whole row)
 	// of the row last returned.
-	errAt(field int, item string, err error) *analysis.ParseError
+	ErrAt(field int, item string, err error) *analysis.ParseError
 	// Line returns the 1-based line (or sheet row) of the row last returned.
 	Line() int
 }
@@ -43,10 +43,10 @@ func isXLSX(name string) bool {
 	return false
 }
 
-// openTable opens src as a table: XLSX by extension (first sheet or sheet),
+// OpenTable opens src as a table: XLSX by extension (first sheet or sheet),
 // otherwise CSV, or TSV when the name ends in .tsv/.tab or the header line
 // holds tabs and no commas.
-func openTable(src Source, sheet string) (tableSource, error) {
+func OpenTable(src Source, sheet string) (Table, error) {
 	if isXLSX(src.Name) {
 		return openXLSX(src, sheet)
 	}
@@ -147,7 +147,7 @@ func (s *xlsxSource) Next() ([]string, error) {
 			if !allBlank(extra) {
 				for k := s.width; k < len(rec); k++ {
 					if strings.TrimSpace(rec[k]) != "" {
-						return nil, s.errAt(k, "", fmt.Errorf("cell beyond the last header column (ragged row)"))
+						return nil, s.ErrAt(k, "", fmt.Errorf("cell beyond the last header column (ragged row)"))
 					}
 				}
 			}
@@ -160,7 +160,7 @@ func (s *xlsxSource) Next() ([]string, error) {
 		}
 		for k, f := range s.buf {
 			if !utf8.ValidString(f) {
-				return nil, s.errAt(k, "", analysis.ErrInvalidUTF8)
+				return nil, s.ErrAt(k, "", analysis.ErrInvalidUTF8)
 			}
 		}
 		return s.buf, nil
@@ -175,7 +175,7 @@ func (s *xlsxSource) Next() ([]string, error) {
 
 func (s *xlsxSource) Line() int { return s.row }
 
-func (s *xlsxSource) errAt(field int, item string, err error) *analysis.ParseError {
+func (s *xlsxSource) ErrAt(field int, item string, err error) *analysis.ParseError {
 	e := &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.row, Item: item, Err: err}
 	if field >= 0 {
 		e.Column = field + 1

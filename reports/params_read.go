@@ -1,4 +1,4 @@
-package ingest
+package reports
 
 import (
 	"errors"
@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/ingest"
 
 	"github.com/itemlab/itemlab/irt"
 )
@@ -25,8 +26,8 @@ var paramColumns = map[string]bool{"item_id": true, "item": true, "model": true,
 // read as it is (a calibration may estimate one); scaling rejects it later. Without a model
 // column an item with c > 0 is 3PL, one with a ≠ 1 is 2PL, and the rest are
 // Rasch.
-func ReadParams(src Source) ([]analysis.ItemParams, error) {
-	tab, err := openTable(src, "")
+func ReadParams(src ingest.Source) ([]analysis.ItemParams, error) {
+	tab, err := ingest.OpenTable(src, "")
 	if err != nil {
 		return nil, err
 	}
@@ -46,13 +47,13 @@ func ReadParams(src Source) ([]analysis.ItemParams, error) {
 		if k, ok := col["item"]; ok {
 			col["item_id"] = k
 		} else {
-			return nil, tab.errAt(-1, "", errors.New("no item_id column in the header"))
+			return nil, tab.ErrAt(-1, "", errors.New("no item_id column in the header"))
 		}
 	}
 	_, hasB := col["b"]
 	_, hasD := col["d"]
 	if !hasB && !hasD {
-		return nil, tab.errAt(-1, "", errors.New("no b or d column in the header: want item parameters (item_id,model,a,b,c or a,d,c)"))
+		return nil, tab.ErrAt(-1, "", errors.New("no b or d column in the header: want item parameters (item_id,model,a,b,c or a,d,c)"))
 	}
 	var out []analysis.ItemParams
 	seen := map[string]int{}
@@ -66,10 +67,10 @@ func ReadParams(src Source) ([]analysis.ItemParams, error) {
 		}
 		id := strings.TrimSpace(rec[col["item_id"]])
 		if id == "" {
-			return nil, tab.errAt(col["item_id"], "", errors.New("empty item_id"))
+			return nil, tab.ErrAt(col["item_id"], "", errors.New("empty item_id"))
 		}
 		if prev, dup := seen[id]; dup {
-			return nil, tab.errAt(col["item_id"], id, fmt.Errorf("duplicate item id (first on line %d)", prev))
+			return nil, tab.ErrAt(col["item_id"], id, fmt.Errorf("duplicate item id (first on line %d)", prev))
 		}
 		seen[id] = tab.Line()
 		var perr error
@@ -84,7 +85,7 @@ func ReadParams(src Source) ([]analysis.ItemParams, error) {
 			}
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-				perr = tab.errAt(k, id, fmt.Errorf("%s %s is not a finite number", name, analysis.QuoteCell(s)))
+				perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a finite number", name, analysis.QuoteCell(s)))
 			}
 			return v
 		}
@@ -99,21 +100,21 @@ func ReadParams(src Source) ([]analysis.ItemParams, error) {
 		}
 		if math.IsNaN(d) {
 			if math.IsNaN(b) {
-				return nil, tab.errAt(-1, id, errors.New("no b or d value"))
+				return nil, tab.ErrAt(-1, id, errors.New("no b or d value"))
 			}
 			if a == 0 {
-				return nil, tab.errAt(col["a"], id, errors.New("a = 0 with b given: b is undefined for a flat item (give d instead)"))
+				return nil, tab.ErrAt(col["a"], id, errors.New("a = 0 with b given: b is undefined for a flat item (give d instead)"))
 			}
 			d = -a * b
 		}
 		if c < 0 || c >= 1 {
-			return nil, tab.errAt(col["c"], id, fmt.Errorf("c = %g: want 0 ≤ c < 1", c))
+			return nil, tab.ErrAt(col["c"], id, fmt.Errorf("c = %g: want 0 ≤ c < 1", c))
 		}
 		m := irt.Model(0)
 		if k, ok := col["model"]; ok && strings.TrimSpace(rec[k]) != "" {
 			m, err = irt.ParseModel(rec[k])
 			if err != nil {
-				return nil, tab.errAt(k, id, fmt.Errorf("model %s: want rasch, 2pl or 3pl", analysis.QuoteCell(rec[k])))
+				return nil, tab.ErrAt(k, id, fmt.Errorf("model %s: want rasch, 2pl or 3pl", analysis.QuoteCell(rec[k])))
 			}
 		} else {
 			switch {

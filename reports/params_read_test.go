@@ -1,0 +1,64 @@
+package reports
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/ingest"
+	"github.com/itemlab/itemlab/irt"
+)
+
+// params.csv written by ParamsFileTable reads back with the same parameters
+// and standard errors.
+func TestParamsRoundTrip(t *testing.T) {
+	in := []analysis.ItemParams{
+		{ItemID: "R1", Item: irt.NewItemIRT(irt.Rasch, 1, -0.5, 0), SE: irt.ItemSE{B: 0.05}},
+		{ItemID: "T1", Item: irt.NewItemIRT(irt.TwoPL, 1.3, 0.25, 0), SE: irt.ItemSE{A: 0.1, B: 0.07}},
+		{ItemID: "H1", Item: irt.NewItemIRT(irt.ThreePL, 0.9, 1.1, 0.2), SE: irt.ItemSE{A: 0.12, B: 0.2, C: 0.03}},
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, ParamsFileTable(in)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadParams(ingest.Source{Name: "params.csv", R: &buf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(in) {
+		t.Fatalf("%d rows, want %d", len(got), len(in))
+	}
+	for k := range in {
+		g, w := got[k], in[k]
+		if g.ItemID != w.ItemID || g.Item.Model != w.Item.Model {
+			t.Errorf("row %d: %s %v, want %s %v", k, g.ItemID, g.Item.Model, w.ItemID, w.Item.Model)
+		}
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{{"a", g.Item.A, w.Item.A}, {"b", g.Item.B(), w.Item.B()}, {"c", g.Item.C, w.Item.C},
+			{"se_a", g.SE.A, w.SE.A}, {"se_b", g.SE.B, w.SE.B}, {"se_c", g.SE.C, w.SE.C}} {
+			if d := c.got - c.want; d > 1e-9 || d < -1e-9 {
+				t.Errorf("%s %s = %v, want %v", w.ItemID, c.name, c.got, c.want)
+			}
+		}
+	}
+}
+
+// FuzzReadParams: no input panics the params.csv reader, and every error
+// is a located *analysis.ParseError.
+func FuzzReadParams(f *testing.F) {
+	f.Add("item_id,model,a,b,c\nI1,3pl,1.2,0.3,0.2\nI2,2pl,0.8,-1,0\n")
+	f.Add("item_id,d\nI1,0.5\n")
+	f.Add("item_id,b\nI1,abc\n")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, s string) {
+		_, err := ReadParams(ingest.Source{Name: "p.csv", R: strings.NewReader(s)})
+		var pe *analysis.ParseError
+		if err != nil && !errors.As(err, &pe) {
+			t.Errorf("error %v (%T) is not a *ParseError", err, err)
+		}
+	})
+}
