@@ -13,10 +13,12 @@ type ReportSettings struct {
 	Workbook bool   // report.xlsx
 	Charts   bool   // charts/ with index.html
 	Format   string // chart format: png (default) or svg
+	Review   bool   // review.html, the item-review page
 }
 
-// Report is the report stage: the workbook and charts of the run folder
-// staged under prefix, built from its tables (nothing is recomputed).
+// Report is the report stage: the workbook, the charts and the item-review
+// page of the run folder staged under prefix, built from its tables
+// (nothing is recomputed).
 func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (*reports.ReportResult, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -39,6 +41,16 @@ func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (
 	res, err := reports.Report(dir, xlsx, chartsDir, format)
 	if err != nil {
 		return nil, err
+	}
+	if s.Review {
+		run, err := reports.ReadRun(dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := reports.WriteReviewFile(filepath.Join(dir, reports.FileReview), run, reports.ReviewOptions{}); err != nil {
+			return nil, err
+		}
+		out.adopt(at(prefix, reports.FileReview))
 	}
 	if s.Workbook {
 		out.adopt(at(prefix, reports.FileWorkbook))

@@ -44,6 +44,7 @@ type Summary struct {
 	Warnings      int            `json:"warnings"`
 	Dir           string         `json:"dir"`
 	Workbook      bool           `json:"-"`
+	Review        bool           `json:"-"`
 }
 
 // SpecFile is an exam spec with the text it was read from and, when it came
@@ -370,12 +371,14 @@ func (r *runner) run() (*Summary, error) {
 
 	// Report.
 	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook, Charts: s.Report.Charts == nil || *s.Report.Charts, Format: s.Report.Format}
+	rs.Review = rs.Workbook || rs.Charts
 	if rs.Workbook || rs.Charts {
 		if err := r.stage("report", func() error {
 			res, err := Report(r.ctx, out, r.prefix, rs)
 			if err == nil {
 				sum.Charts = len(res.Charts)
 				sum.Workbook = rs.Workbook
+				sum.Review = rs.Review
 			}
 			return err
 		}); err != nil {

@@ -22,23 +22,23 @@ var RunStages = []string{"analyze", "calibrate", "scale", "score", "equate", "pr
 
 // The files of a run folder that ReadRun knows. Every one is optional.
 const (
-	FileManifest    = "manifest.json"
-	FileItemStats   = "item_stats.csv"
-	FileOptions     = "options.csv"
-	FileDomains     = "domains.csv"
-	FileSummary     = "summary.json"
-	FileParams      = "params.csv"
-	FilePersons     = "persons.csv"
-	FileFit         = "fit.json"
-	FileScale       = "scale.json"
-	FileConversion  = "conversion.csv"
-	FileScores      = "scores.csv"
-	FilePretest     = "pretest.csv"
-	FileDIF         = "dif.csv"
-	FileEquating    = "equating.csv"
-	FileLinking     = "linking.json"
-	FileProjection  = "projection.csv"
-	FileAccuracy    = "accuracy.json"
+	FileManifest   = "manifest.json"
+	FileItemStats  = "item_stats.csv"
+	FileOptions    = "options.csv"
+	FileDomains    = "domains.csv"
+	FileSummary    = "summary.json"
+	FileParams     = "params.csv"
+	FilePersons    = "persons.csv"
+	FileFit        = "fit.json"
+	FileScale      = "scale.json"
+	FileConversion = "conversion.csv"
+	FileScores     = "scores.csv"
+	FilePretest    = "pretest.csv"
+	FileDIF        = "dif.csv"
+	FileEquating   = "equating.csv"
+	FileLinking    = "linking.json"
+	FileProjection = "projection.csv"
+	FileAccuracy   = "accuracy.json"
 )
 
 // The other files the stages write, by stage.
@@ -58,6 +58,7 @@ const (
 	FileModelScoreDistribution = "score_distribution_model.csv" // project
 	FileWorkbook               = "report.xlsx"                  // report
 	DirCharts                  = "charts"                       // report
+	FileReview                 = "review.html"                  // report: the item-review page
 	FileResponses              = "responses.csv"                // simulate
 	FileItems                  = "items.csv"                    // simulate
 	FileTruth                  = "truth.csv"                    // simulate
@@ -81,7 +82,7 @@ type Run struct {
 	Manifest *Manifest
 
 	ItemStats, Options, Domains, Params, Conversion *Table
-	Pretest, DIF, Equating, Projection *Table
+	Pretest, DIF, Equating, Projection              *Table
 
 	Summary, Fit, Scale, Linking, Accuracy JSONObject
 

@@ -11,9 +11,9 @@ import (
 )
 
 func newReportCmd(env *Env) *cobra.Command {
-	var from, xlsx, charts, format string
+	var from, xlsx, charts, format, review string
 	c := &cobra.Command{
-		Use:   "report --from RUN_DIR --out FILE.xlsx [--charts DIR]",
+		Use:   "report --from RUN_DIR [--out FILE.xlsx] [--charts DIR] [--review FILE.html]",
 		Short: "Build the calibration workbook and charts from a run's tables",
 		Long: `Report turns the tables of a run folder (itemlab run, or any command's --out
 folder) into things people open: an Excel workbook — Summary, Items, Options,
@@ -22,10 +22,15 @@ as far as those stages ran, with frozen headers, filters, number formats and
 highlighted flags — and charts: item characteristic curves with observed
 points, option trace lines, test information and CSEM, the person–item map,
 score distributions, the pass rate by cut score and a domain summary, listed
-in charts/index.html. Nothing is recomputed: every number comes from the
-run's CSV and JSON files.`,
+in charts/index.html — and the item-review page (--review): one
+self-contained HTML file with a sortable, filterable table of every item, a
+card per item (statistics, options, trace lines, ICC with observed points,
+the decision and its reasons) and the test-level charts, which opens from a
+file or an e-mail attachment without a network. Nothing is recomputed: every
+number comes from the run's CSV and JSON files.`,
 		Example: `  itemlab report --from run --out run/report.xlsx --charts run/charts
-  itemlab report --from calib --out calib.xlsx --format svg --charts calib-charts`,
+  itemlab report --from calib --out calib.xlsx --format svg --charts calib-charts
+  itemlab report --from run --review run/review.html`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if from == "" {
@@ -34,15 +39,28 @@ run's CSV and JSON files.`,
 			if fi, err := os.Stat(from); err != nil || !fi.IsDir() {
 				return pipeline.Inputf("%s: no such run folder", from)
 			}
-			if xlsx == "" && charts == "" {
-				return usagef("give --out FILE.xlsx, --charts DIR or both")
+			if xlsx == "" && charts == "" && review == "" {
+				return usagef("give --out FILE.xlsx, --charts DIR, --review FILE.html or several")
 			}
 			if format != "png" && format != "svg" {
 				return usagef("--format %q: want png or svg", format)
 			}
-			res, err := reports.Report(from, xlsx, charts, format)
-			if err != nil {
-				return err
+			res := &reports.ReportResult{}
+			if xlsx != "" || charts != "" {
+				var err error
+				if res, err = reports.Report(from, xlsx, charts, format); err != nil {
+					return err
+				}
+			}
+			if review != "" {
+				run, err := reports.ReadRun(from)
+				if err != nil {
+					return err
+				}
+				if err := reports.WriteReviewFile(review, run, reports.ReviewOptions{}); err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stdout, "item-review page %s\n", review)
 			}
 			if res.Workbook != "" {
 				fmt.Fprintf(env.Stdout, "workbook %s\n", res.Workbook)
@@ -57,5 +75,6 @@ run's CSV and JSON files.`,
 	c.Flags().StringVar(&xlsx, "out", "", "workbook `file` to write (.xlsx)")
 	c.Flags().StringVar(&charts, "charts", "", "`folder` for the charts")
 	c.Flags().StringVar(&format, "format", "png", "chart format: png or svg")
+	c.Flags().StringVar(&review, "review", "", "item-review page `file` to write (.html)")
 	return c
 }

@@ -166,6 +166,9 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 	} else if s.Charts > 0 {
 		fmt.Fprintf(w, "  %d charts in %s\n", s.Charts, filepath.Join(dir, "charts", "index.html"))
 	}
+	if s.Review {
+		fmt.Fprintf(w, "  item-review page %s\n", filepath.Join(dir, "review.html"))
+	}
 	fmt.Fprintf(w, "  results in %s (stages: %s)\n", dir, strings.Join(s.Stages, ", "))
 	return nil
 }
