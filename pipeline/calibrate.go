@@ -129,7 +129,22 @@ func Calibrate(ctx context.Context, out *Output, prefix string, d *analysis.Data
 			return nil, err
 		}
 	}
+	if c := CalibrationCov(d, cal); c != nil {
+		if err := out.Table(at(prefix, reports.FileParamCov), reports.ParamCovTable(c)); err != nil {
+			return nil, err
+		}
+	}
 	return cal, out.JSON(at(prefix, reports.FileFit), reports.NewFitFile(d, cal))
+}
+
+// CalibrationCov is the covariance matrix of a calibration's item
+// parameters, nil when its standard errors were skipped.
+func CalibrationCov(d *analysis.Dataset, cal *calibrate.Result) *analysis.ParamCov {
+	ids := make([]string, len(cal.Items))
+	for k, j := range cal.Items {
+		ids[k] = d.Items[j].ID
+	}
+	return analysis.CovOf(cal.Result, ids)
 }
 
 // CalibrationParams turns a calibration into parameter rows, as params.csv

@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -16,17 +16,26 @@ import (
 // LinkSettings are the options of linking a new form to the base scale.
 type LinkSettings struct {
 	Method         string  // stocking-lord (default), haebara, mean-mean or mean-sigma
-	NoDrift        bool    // keep every common item
-	DriftThreshold float64 // zero means the screen's default
-	Reps           int     // bootstrap replications of the SEs of A and B; zero means 500
+	DriftStatistic string  // b-se (default) or none
+	DriftAlpha     float64 // family-wise α of the drift screen; zero means 0.05
+	DriftMaxDrop   float64 // largest share of anchors the screen may drop; zero means 0.20
 	ScaleD         float64 // metric of both parameter files: 1 (default) or 1.7/1.702
 }
 
+// Form parameters with their covariance matrix (nil when unknown).
+type FormParams struct {
+	Params []analysis.ItemParams
+	Cov    *analysis.ParamCov
+}
+
 // Link is the linking stage: it screens the common items of base and newForm
-// (matched by item id) for drift, links newForm to the base scale and
-// transforms every item of it, writing linking.json, anchors.csv and
-// params.csv (the new form on the base scale) under prefix.
-func Link(ctx context.Context, out *Output, prefix string, base, newForm []analysis.ItemParams, s LinkSettings, rng *rand.Rand) (*linking.Result, error) {
+// (matched by item id) for drift, links newForm to the base scale with
+// delta-method standard errors and transforms every item of it, writing
+// linking.json, anchors.csv, params.csv and params_cov.csv (the new form on
+// the base scale) under prefix. A screen that would drop more than the
+// allowed share of the anchors is an input error naming the counts, with
+// the tables written for a look.
+func Link(ctx context.Context, out *Output, prefix string, base, newForm FormParams, s LinkSettings) (*linking.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -41,35 +50,60 @@ func Link(ctx context.Context, out *Output, prefix string, base, newForm []analy
 	switch s.ScaleD {
 	case 0, 1:
 	case 1.7, 1.702:
-		for _, ps := range [][]analysis.ItemParams{base, newForm} {
+		for _, ps := range [][]analysis.ItemParams{base.Params, newForm.Params} {
 			for k := range ps {
 				ps[k].Item = irt.ScaleItems([]irt.Item{ps[k].Item}, s.ScaleD)[0]
 			}
 		}
+		if base.Cov != nil || newForm.Cov != nil {
+			return nil, Inputf("--scale-d %g with params_cov.csv: covariances are in the logistic metric; convert the parameters first", s.ScaleD)
+		}
 	default:
 		return nil, Inputf("--scale-d %g: want 1, 1.7 or 1.702", s.ScaleD)
 	}
-	if s.Reps < 0 || s.Reps > 100000 {
-		return nil, Inputf("linking replications %d: want 0 to 100000", s.Reps)
+	o := linking.Options{Method: m, Alpha: s.DriftAlpha, MaxDropShare: s.DriftMaxDrop, CovBase: base.Cov, CovNew: newForm.Cov}
+	switch s.DriftStatistic {
+	case "", "b-se":
+	case "none":
+		o.NoDrift = true
+	default:
+		return nil, Inputf("drift statistic %q: want b-se or none", s.DriftStatistic)
 	}
-	if math.IsNaN(s.DriftThreshold) || s.DriftThreshold < 0 {
-		return nil, Inputf("drift threshold %g: want a positive number", s.DriftThreshold)
+	if !(s.DriftAlpha >= 0 && s.DriftAlpha < 0.5) {
+		return nil, Inputf("drift alpha %g: want a level in (0, 0.5)", s.DriftAlpha)
 	}
-	out.Log.Bar("linking bootstrap")
-	link, err := linking.Link(base, newForm, linking.Options{Method: m, NoDrift: s.NoDrift,
-		Drift: irt.DriftOptions{Threshold: s.DriftThreshold}, Reps: s.Reps, Rng: rng, Progress: progress(out.Log)})
-	out.Log.Clear()
-	if err != nil {
+	if !(s.DriftMaxDrop >= 0 && s.DriftMaxDrop <= 1) {
+		return nil, Inputf("drift max drop %g: want a share in [0, 1]", s.DriftMaxDrop)
+	}
+	link, err := linking.Link(base.Params, newForm.Params, o)
+	var le *linking.DriftLimitError
+	switch {
+	case errors.As(err, &le):
+		// Write what the screen found, for a look, then refuse.
+		if werr := writeLink(out, prefix, link); werr != nil {
+			return nil, werr
+		}
+		return nil, asInput(err)
+	case err != nil:
 		return nil, asInput(err)
 	}
 	out.Warn(link.Warnings...)
+	return link, writeLink(out, prefix, link)
+}
+
+func writeLink(out *Output, prefix string, link *linking.Result) error {
 	if err := out.JSON(at(prefix, reports.FileLinking), reports.NewLinkingFile(link)); err != nil {
-		return nil, err
+		return err
 	}
 	if err := out.Table(at(prefix, reports.FileAnchors), reports.CommonItemsTable(link)); err != nil {
-		return nil, err
+		return err
 	}
-	return link, out.Table(at(prefix, reports.FileLinkedParams), reports.ParamsFileTable(link.Transformed))
+	if link.TransformedCov != nil {
+		if err := out.Table(at(prefix, reports.FileParamCov), reports.ParamCovTable(link.TransformedCov)); err != nil {
+			return err
+		}
+	}
+	return out.Table(at(prefix, reports.FileLinkedParams), reports.ParamsFileTable(link.Transformed))
 }
 
 // EquateSettings are the options of equating a linked form's raw scores.

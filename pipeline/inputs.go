@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/analysis/ingest"
@@ -90,6 +91,33 @@ func LoadParams(out *Output, what, file string) ([]analysis.ItemParams, error) {
 		return nil, asInput(err)
 	}
 	return ps, nil
+}
+
+// LoadFormParams reads a parameter file and, when there is one beside it,
+// its params_cov.csv (both recorded as inputs).
+func LoadFormParams(out *Output, what, file string) (FormParams, error) {
+	ps, err := LoadParams(out, what, file)
+	if err != nil {
+		return FormParams{}, err
+	}
+	fp := FormParams{Params: ps}
+	covFile := filepath.Join(filepath.Dir(file), reports.FileParamCov)
+	if filepath.Base(file) == reports.FileParamCov {
+		return fp, nil
+	}
+	if _, err := os.Stat(covFile); err != nil {
+		return fp, nil
+	}
+	in, err := openInput(what+" covariances", covFile)
+	if err != nil {
+		return fp, err
+	}
+	fp.Cov, err = reports.ReadParamCov(ingest.Source{Name: covFile, R: in})
+	out.AddInput(in.record())
+	if err != nil {
+		return fp, asInput(err)
+	}
+	return fp, nil
 }
 
 // LoadScale reads a scale.json and records it as an input.

@@ -227,11 +227,13 @@ func (r *runner) run() (*Summary, error) {
 	// Linking to the base form.
 	if b := s.BaseForm; b != nil {
 		if err := r.stage("equate", func() error {
-			base, err := LoadParams(out, "base_form.params", s.Path(b.Params))
+			basefp, err := LoadFormParams(out, "base_form.params", s.Path(b.Params))
 			if err != nil {
 				return err
 			}
-			link, err := Link(r.ctx, out, r.at("equate"), base, formParams, LinkSettings{Method: b.Method, DriftThreshold: b.DriftZ}, r.rng)
+			base := basefp.Params
+			link, err := Link(r.ctx, out, r.at("equate"), basefp, FormParams{Params: formParams, Cov: CalibrationCov(d, cal)},
+				LinkSettings{Method: b.Method, DriftStatistic: b.DriftStatistic, DriftAlpha: b.DriftAlpha, DriftMaxDrop: b.DriftMaxDrop})
 			if err != nil {
 				return err
 			}

@@ -44,6 +44,7 @@ const (
 // The other files the stages write, by stage.
 const (
 	FileScoreDistribution      = "score_distribution.csv"       // analyze
+	FileParamCov               = "params_cov.csv"               // calibrate, equate: covariances of params.csv
 	FileSumScoreEAP            = "sseap.csv"                    // calibrate
 	FileQ3Pairs                = "q3_pairs.csv"                 // calibrate
 	FileScoreSummary           = "score_summary.json"           // score

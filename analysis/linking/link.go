@@ -1,47 +1,61 @@
+// Package linking puts a new form's separately calibrated item parameters on
+// the base form's scale through the items the two forms share: it screens
+// those common items for drift, links, and transforms every item of the new
+// form, with standard errors of the linking constants.
 package linking
 
 import (
 	"errors"
 	"fmt"
 	"math"
-	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
 
 	"github.com/itemlab/itemlab/analysis"
-	"github.com/itemlab/itemlab/internal/replicate"
-
 	"github.com/itemlab/itemlab/irt"
 )
 
-// Options tune Link. The zero value links by Stocking–Lord
-// with drift screening and 500 parametric bootstrap replications.
+// Options tune Link. The zero value links by Stocking–Lord with the
+// SE-aware drift screen at α = 0.05 dropping at most 20 % of the anchors.
 type Options struct {
-	Method   irt.LinkMethod   // zero means StockingLord
-	Link     irt.LinkOptions  // criterion points, metric (see irt.LinkOptions)
-	NoDrift  bool             // keep every common item
-	Drift    irt.DriftOptions // robust-z screening (see irt.ScreenDrift)
-	Reps     int              // bootstrap replications for standard errors; zero means 500
-	Rng      *rand.Rand       // source of the bootstrap; nil means a fixed seed
-	MinItems int              // fewest common items; zero means irt.MinLinkItems (5)
-	Progress func(done, total int)
+	Method  irt.LinkMethod  // zero means StockingLord
+	Link    irt.LinkOptions // criterion points, metric (see irt.LinkOptions)
+	NoDrift bool            // keep every common item
+	// Alpha is the screen's family-wise type I error rate over the common
+	// items (Bonferroni); zero means 0.05 (see irt.DriftOptions).
+	Alpha float64
+	// MaxDropShare is the largest share of the common items the screen may
+	// drop; beyond it Link fails with a *DriftLimitError. Zero means 0.20.
+	MaxDropShare float64
+	// CovBase and CovNew are the covariance matrices of both forms' item
+	// parameters (params_cov.csv). When either is nil, each item's own
+	// covariance is built from its standard errors alone (a and b
+	// independent, no covariance across items), and a warning says the SEs
+	// of A and B are then too small.
+	CovBase, CovNew *analysis.ParamCov
+	MinItems        int // fewest common items; zero means irt.MinLinkItems (5)
 }
 
-// CommonItem is one item on both forms with its linking record.
+// CommonItem is one item on both forms with its drift-screen record.
 type CommonItem struct {
 	ID        string
 	Base, New irt.Item
-	ZB, ZA    float64 // robust z of the drift screening (NaN when not screened)
-	Dropped   bool
-	Reason    string
-	NewOnBase irt.Item // the new form's estimate transformed to the base scale
-	Displaced float64  // b_new on the base scale minus b_base
+	NewOnBase irt.Item // the new form's estimate on the base scale
+	// Diff is b_base − b_new on the base scale, SE its standard error
+	// (both forms' estimation error and the link's; irt.ScreenDriftSE) and
+	// Z = Diff/SE the screen's statistic.
+	Diff, SE, Z float64
+	Dropped     bool
+	Round       int // screening round in which it was dropped; 0 if kept
+	Reason      string
 }
 
 // MethodConstants are one linking method's constants on the kept items,
-// with their parametric-bootstrap standard errors.
+// with their delta-method standard errors.
 type MethodConstants struct {
-	Method   irt.LinkMethod
-	A, B     float64
-	SEA, SEB float64
+	Method        irt.LinkMethod
+	A, B          float64
+	SEA, SEB, Cov float64
 }
 
 // Result is the linking of a new form's separately calibrated parameters
@@ -49,48 +63,71 @@ type MethodConstants struct {
 type Result struct {
 	Method    irt.LinkMethod
 	Constants irt.LinkConstants
-	// SEA and SEB are parametric-bootstrap standard errors of A and B;
-	// ALo..BHi their 95 % percentile intervals.
-	SEA, SEB           float64
+	// SEA, SEB and CovAB are the delta-method standard errors and
+	// covariance of A and B (Ogasawara, 2000, 2001), ALo..BHi their 95 %
+	// normal intervals.
+	SEA, SEB, CovAB    float64
 	ALo, AHi, BLo, BHi float64
-	Reps               int
-	Common             []CommonItem
-	Kept               int
-	ByMethod           []MethodConstants     // every method on the kept items, for comparison
-	Transformed        []analysis.ItemParams // all of the new form's items on the base scale
-	Warnings           []error
+	SEMethod           string // how the SEs were computed
+	// Alpha and Critical are the drift screen's family-wise α and the
+	// critical |z| it used (NaN when not screened); DriftStatistic names it.
+	Alpha, Critical float64
+	DriftStatistic  string
+	MaxDropShare    float64
+	Common          []CommonItem
+	Kept            int
+	ByMethod        []MethodConstants     // every method on the kept items, for comparison
+	Transformed     []analysis.ItemParams // all of the new form's items on the base scale
+	// TransformedCov is the covariance of Transformed's parameters (nil
+	// without CovNew).
+	TransformedCov *analysis.ParamCov
+	Warnings       []error
 }
 
 // ErrTooFewCommon is returned (wrapped) when the forms share too few items
 // to be linked.
-var ErrTooFewCommon = errors.New("too few common items to link the forms")
+var ErrTooFewCommon = errors.New("linking: too few common items to link the forms")
+
+// DriftLimitError is returned when the drift screen would drop more than
+// Options.MaxDropShare of the anchors: the link would rest on what is left,
+// which a psychometrician should look at first. The Result is returned with
+// it, with the screen's record of every item.
+type DriftLimitError struct {
+	*irt.DriftLimitError
+	Share float64
+}
+
+func (e *DriftLimitError) Error() string {
+	return fmt.Sprintf("linking: the drift screen would drop %d of %d common items (%d dropped, %d more beyond |z| > critical), more than the %.0f %% allowed; look at anchors.csv, then raise the share (spec base_form.drift_max_drop, or --drift-max-drop) or turn the screen off (drift_statistic: none)",
+		e.Dropped+e.Flagged, e.Anchors, e.Dropped, e.Flagged, 100*e.Share)
+}
+
+func (e *DriftLimitError) Unwrap() error { return e.DriftLimitError }
 
 // Link puts the new form's item parameters on the base form's scale
-// through the items the two share (by id): optionally screening the common
-// items for drift (irt.ScreenDrift) and leaving drifting ones out, then
-// estimating θ_base = A·θ_new + B by opts.Method on the kept items (Kolen &
-// Brennan, 2014, ch. 6), and transforming every item of the new form
-// (b* = A·b + B, a* = a/A; standard errors se_b* = A·se_b, se_a* = se_a/A).
-//
-// Standard errors of A and B come from a parametric bootstrap over the item
-// parameters: each replication draws every kept common item's a, b and c on
-// both forms from normal distributions centred on the estimates with the
-// files' standard errors (independently: params.csv carries no
-// covariances), relinks, and the SE is the SD of the replicated constants.
-// Items without standard errors add no noise, and a warning says so.
+// through the items the two share (by id): it screens the common items for
+// drift with irt.ScreenDriftSE — the difference of b after linking over its
+// standard error from both forms' parameter covariances and the link, at a
+// Bonferroni-adjusted level, dropping the worst item and relinking until
+// none exceeds the critical value (Lord, 1980, ch. 14; Battauz, 2019,
+// equateIRT's dif.test), never more than MaxDropShare of them — then links
+// θ_base = A·θ_new + B by opts.Method on the kept items (Kolen & Brennan,
+// 2014, ch. 6) with delta-method standard errors of A and B (Ogasawara,
+// 2001, as equateIRT computes them), and transforms every item of the new
+// form (b* = A·b + B, a* = a/A; se_b* = A·se_b, se_a* = se_a/A; the
+// covariance matrix by the same Jacobian).
 func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 	if o.Method == 0 {
 		o.Method = irt.StockingLord
 	}
-	if o.Reps == 0 {
-		o.Reps = 500
-	}
 	if o.MinItems == 0 {
 		o.MinItems = irt.MinLinkItems
 	}
-	rng := o.Rng
-	if rng == nil {
-		rng = rand.New(rand.NewPCG(1, 2))
+	if o.Alpha == 0 {
+		o.Alpha = 0.05
+	}
+	if o.MaxDropShare == 0 {
+		o.MaxDropShare = 0.20
 	}
 	byID := analysis.ParamsByID(base)
 	var bi, ni []analysis.ItemParams
@@ -103,105 +140,73 @@ func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 	if len(bi) < o.MinItems {
 		return nil, fmt.Errorf("%w: %d shared by id, need at least %d", ErrTooFewCommon, len(bi), o.MinItems)
 	}
-	L := &Result{Method: o.Method, Reps: o.Reps}
+	L := &Result{Method: o.Method, Alpha: math.NaN(), Critical: math.NaN(), MaxDropShare: o.MaxDropShare,
+		SEMethod: "delta method (Ogasawara 2001) over the covariance of both forms' common-item parameters"}
 	baseItems, newItems := paramItems(bi), paramItems(ni)
+	ids := make([]string, len(bi))
 	for k := range bi {
-		L.Common = append(L.Common, CommonItem{ID: bi[k].ItemID, Base: baseItems[k], New: newItems[k], ZB: math.NaN(), ZA: math.NaN()})
+		ids[k] = bi[k].ItemID
+	}
+	covB, okB := stackedCov(o.CovBase, bi)
+	covN, okN := stackedCov(o.CovNew, ni)
+	if !okB || !okN {
+		L.Warnings = append(L.Warnings, analysis.NewWarning("no_covariances", "",
+			"a form's parameters come without params_cov.csv: each item's covariance is built from its standard errors alone, so the SEs of A and B (and the drift screen) ignore the covariances across items and are too small", nil))
+		L.SEMethod += "; covariances across items unknown (no params_cov.csv)"
+	}
+	for k := range bi {
+		L.Common = append(L.Common, CommonItem{ID: ids[k], Base: baseItems[k], New: newItems[k], Diff: math.NaN(), SE: math.NaN(), Z: math.NaN()})
 	}
 	keep := make([]int, len(bi))
 	for k := range keep {
 		keep[k] = k
 	}
-	if !o.NoDrift {
-		dopts := o.Drift
-		if dopts.MinItems == 0 {
-			dopts.MinItems = o.MinItems
+	var limitErr error
+	if o.NoDrift {
+		L.DriftStatistic = "none"
+	} else {
+		L.DriftStatistic = "b-se: (b_base − b_new on the base scale)/SE, two-sided, Bonferroni over the common items"
+		dr, err := irt.ScreenDriftSE(baseItems, newItems, covB, covN, irt.DriftOptions{Method: o.Method, Link: o.Link,
+			Alpha: o.Alpha, MaxDropShare: o.MaxDropShare, MinItems: o.MinItems})
+		var le *irt.DriftLimitError
+		switch {
+		case errors.As(err, &le):
+			limitErr = &DriftLimitError{DriftLimitError: le, Share: o.MaxDropShare}
+		case err != nil:
+			return nil, err
 		}
-		dr := irt.ScreenDrift(baseItems, newItems, dopts)
+		L.Alpha, L.Critical = dr.Alpha, critical(dr.Alpha, len(bi))
 		for _, it := range dr.Items {
 			c := &L.Common[it.Index]
-			c.ZB, c.ZA, c.Dropped, c.Reason = it.ZB, it.ZA, it.Dropped, it.Reason
+			c.Diff, c.SE, c.Z, c.Dropped, c.Round, c.Reason = it.Diff, it.SE, it.Z, it.Dropped, it.Round, it.Reason
 		}
 		keep = dr.Kept
 	}
 	L.Kept = len(keep)
 	kb, kn := pick(baseItems, keep), pick(newItems, keep)
+	kcb, kcn := subCov(covB, bi, keep), subCov(covN, ni, keep)
 	var err error
-	L.Constants, err = irt.Link(kb, kn, o.Method, o.Link)
+	var se irt.LinkSE
+	L.Constants, se, err = irt.LinkDelta(kb, kn, kcb, kcn, o.Method, o.Link)
 	if err != nil {
 		return nil, err
 	}
+	L.SEA, L.SEB, L.CovAB = se.A, se.B, se.CovAB
+	L.ALo, L.AHi = L.Constants.A-1.96*se.A, L.Constants.A+1.96*se.A
+	L.BLo, L.BHi = L.Constants.B-1.96*se.B, L.Constants.B+1.96*se.B
 	for _, m := range []irt.LinkMethod{irt.MeanMean, irt.MeanSigma, irt.Haebara, irt.StockingLord} {
-		c, err := irt.Link(kb, kn, m, o.Link)
+		c, mse, err := irt.LinkDelta(kb, kn, kcb, kcn, m, o.Link)
 		if err != nil {
 			continue
 		}
-		L.ByMethod = append(L.ByMethod, MethodConstants{Method: m, A: c.A, B: c.B})
+		L.ByMethod = append(L.ByMethod, MethodConstants{Method: m, A: c.A, B: c.B, SEA: mse.A, SEB: mse.B, Cov: mse.CovAB})
 	}
 	for k := range L.Common {
 		c := &L.Common[k]
 		c.NewOnBase = L.Constants.Transform(c.New)
-		c.Displaced = c.NewOnBase.B() - c.Base.B()
-	}
-	// Parametric bootstrap.
-	kbp, knp := pickParams(bi, keep), pickParams(ni, keep)
-	noSE := 0
-	for _, p := range append(append([]analysis.ItemParams(nil), kbp...), knp...) {
-		if p.SE.B == 0 {
-			noSE++
-		}
-	}
-	if noSE > 0 {
-		L.Warnings = append(L.Warnings, analysis.NewWarning("no_standard_errors", "", fmt.Sprintf("%d common-item parameter sets have no standard errors; the bootstrap treats them as exact, so the SEs of A and B are too small", noSE), nil))
-	}
-	// Each replication links by every method on the same draws; a
-	// replication that fails to link leaves NaN and is left out.
-	nm := len(L.ByMethod)
-	repA, repB := make([]float64, o.Reps), make([]float64, o.Reps)
-	repMA, repMB := make([][]float64, o.Reps), make([][]float64, o.Reps)
-	replicate.Run(rng, o.Reps, o.Progress, func(r int, g *rand.Rand) {
-		db, dn := replicate.DrawItems(g, kbp), replicate.DrawItems(g, knp)
-		repA[r], repB[r] = math.NaN(), math.NaN()
-		if c, err := irt.Link(db, dn, o.Method, o.Link); err == nil {
-			repA[r], repB[r] = c.A, c.B
-		}
-		repMA[r], repMB[r] = make([]float64, nm), make([]float64, nm)
-		for k, m := range L.ByMethod {
-			repMA[r][k], repMB[r][k] = math.NaN(), math.NaN()
-			if mc, err := irt.Link(db, dn, m.Method, o.Link); err == nil {
-				repMA[r][k], repMB[r][k] = mc.A, mc.B
-			}
-		}
-	})
-	var as, bs []float64
-	mas, mbs := make([][]float64, nm), make([][]float64, nm)
-	for r := 0; r < o.Reps; r++ {
-		if !math.IsNaN(repA[r]) {
-			as = append(as, repA[r])
-			bs = append(bs, repB[r])
-		}
-		for k := 0; k < nm; k++ {
-			if !math.IsNaN(repMA[r][k]) {
-				mas[k] = append(mas[k], repMA[r][k])
-				mbs[k] = append(mbs[k], repMB[r][k])
-			}
-		}
-	}
-	for k := range L.ByMethod {
-		L.ByMethod[k].SEA, L.ByMethod[k].SEB = math.NaN(), math.NaN()
-		if len(mas[k]) >= 2 {
-			L.ByMethod[k].SEA, L.ByMethod[k].SEB = replicate.SD(mas[k]), replicate.SD(mbs[k])
-		}
-	}
-	if len(as) < 2 {
-		L.SEA, L.SEB = math.NaN(), math.NaN()
-		L.ALo, L.AHi, L.BLo, L.BHi = math.NaN(), math.NaN(), math.NaN(), math.NaN()
-	} else {
-		L.SEA, L.SEB = replicate.SD(as), replicate.SD(bs)
-		L.ALo, L.AHi = replicate.Percentile(as, 0.025), replicate.Percentile(as, 0.975)
-		L.BLo, L.BHi = replicate.Percentile(bs, 0.025), replicate.Percentile(bs, 0.975)
-		if len(as) < o.Reps {
-			L.Warnings = append(L.Warnings, analysis.NewWarning("bootstrap_failures", "", fmt.Sprintf("%d of %d bootstrap replications failed to link", o.Reps-len(as), o.Reps), nil))
+		if o.NoDrift {
+			c.Diff = c.Base.B() - c.NewOnBase.B()
+			c.Reason = "kept: drift screen off"
 		}
 	}
 	A := L.Constants.A
@@ -211,11 +216,107 @@ func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 		t.SE.A = p.SE.A / A
 		t.SE.B = p.SE.B * A
 		if p.SE.D != 0 {
-			t.SE.D = math.NaN() // needs the a–d covariance, which params.csv does not carry
+			t.SE.D = math.NaN()
 		}
 		L.Transformed = append(L.Transformed, t)
 	}
-	return L, nil
+	if o.CovNew != nil {
+		L.TransformedCov = o.CovNew.Transform(L.Constants.A, L.Constants.B)
+		if v, ok := diagD(L.TransformedCov); ok {
+			for k := range L.Transformed {
+				if sd, ok := v[L.Transformed[k].ItemID]; ok {
+					L.Transformed[k].SE.D = sd
+				}
+			}
+		}
+	}
+	return L, limitErr
+}
+
+// critical is the two-sided normal critical value at the Bonferroni level
+// α/n.
+func critical(alpha float64, n int) float64 {
+	if math.IsNaN(alpha) || n == 0 {
+		return math.NaN()
+	}
+	return math.Sqrt2 * math.Erfinv(1-alpha/float64(n))
+}
+
+// stackedCov is the covariance matrix of the items ps in order (each with
+// its model's parameters) from c; without c, or when c lacks one of them,
+// it is built from the standard errors (ok false).
+func stackedCov(c *analysis.ParamCov, ps []analysis.ItemParams) (*mat.SymDense, bool) {
+	models := map[string]irt.Model{}
+	ids := make([]string, len(ps))
+	for k, p := range ps {
+		models[p.ItemID] = p.Item.Model
+		ids[k] = p.ItemID
+	}
+	if c != nil {
+		if m, err := c.Sub(ids, func(id string) []string { return models[id].ParamNames() }); err == nil {
+			return m, true
+		}
+	}
+	n := 0
+	for _, p := range ps {
+		n += p.Item.Model.NumParams()
+	}
+	m := mat.NewSymDense(n, nil)
+	o := 0
+	for _, p := range ps {
+		it, se := p.Item, p.SE
+		// var d = var(−a·b) ≈ b²·var a + a²·var b for independent a and b.
+		b := it.B()
+		varA, varB := se.A*se.A, se.B*se.B
+		switch it.Model {
+		case irt.Rasch:
+			m.SetSym(o, o, it.A*it.A*varB)
+		default:
+			m.SetSym(o, o, varA)
+			m.SetSym(o+1, o+1, b*b*varA+it.A*it.A*varB)
+			m.SetSym(o, o+1, -b*varA) // cov(a, −a·b) = −b·var a
+			if it.Model == irt.ThreePL {
+				// var logit c = var c / (c(1−c))²
+				if it.C > 0 && it.C < 1 {
+					m.SetSym(o+2, o+2, se.C*se.C/math.Pow(it.C*(1-it.C), 2))
+				}
+			}
+		}
+		o += it.Model.NumParams()
+	}
+	return m, false
+}
+
+// subCov is the block of cov (stacked over ps) for the items keep.
+func subCov(cov *mat.SymDense, ps []analysis.ItemParams, keep []int) *mat.SymDense {
+	offs := make([]int, len(ps)+1)
+	for k, p := range ps {
+		offs[k+1] = offs[k] + p.Item.Model.NumParams()
+	}
+	var idx []int
+	for _, k := range keep {
+		for r := offs[k]; r < offs[k+1]; r++ {
+			idx = append(idx, r)
+		}
+	}
+	out := mat.NewSymDense(len(idx), nil)
+	for x, r := range idx {
+		for y := x; y < len(idx); y++ {
+			out.SetSym(x, y, cov.At(r, idx[y]))
+		}
+	}
+	return out
+}
+
+// diagD is the standard error of each item's intercept d in c.
+func diagD(c *analysis.ParamCov) (map[string]float64, bool) {
+	out := map[string]float64{}
+	for r := range c.Items {
+		if c.Params[r] == irt.ParamD {
+			out[c.Items[r]] = math.Sqrt(c.M.At(r, r))
+		}
+	}
+	return out, len(out) > 0
 }
 
 func paramItems(ps []analysis.ItemParams) []irt.Item {
@@ -230,14 +331,6 @@ func pick(items []irt.Item, idx []int) []irt.Item {
 	out := make([]irt.Item, len(idx))
 	for k, i := range idx {
 		out[k] = items[i]
-	}
-	return out
-}
-
-func pickParams(ps []analysis.ItemParams, idx []int) []analysis.ItemParams {
-	out := make([]analysis.ItemParams, len(idx))
-	for k, i := range idx {
-		out[k] = ps[i]
 	}
 	return out
 }

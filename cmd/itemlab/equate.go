@@ -14,6 +14,9 @@ type equateOptions struct {
 	baseParams, params string
 	method             string
 	noDrift            bool
+	driftStatistic     string
+	driftAlpha         float64
+	driftMaxDrop       float64
 	driftThreshold     float64
 	scaleD             float64
 	reps, eqReps       int
@@ -32,12 +35,16 @@ func newEquateCmd(env *Env) *cobra.Command {
 		Long: `Equate puts a new form's separately calibrated item parameters on the base
 form's scale through the items the forms share (matched by item_id):
 
-  1. anchor drift screening — common items whose difficulty moved (robust z of
-     the residuals of a robust mean–sigma line above --drift-threshold) are
-     left out of the link and reported;
+  1. anchor drift screening — for each common item z = (b_base − b_new on
+     the base scale)/SE, the SE from both forms' parameter covariances
+     (params_cov.csv beside each params.csv) and the link; the worst item
+     beyond the two-sided Bonferroni critical value at --drift-alpha is
+     dropped and the forms relinked, until none is left beyond it (Lord
+     1980; equateIRT's dif.test). More than --drift-max-drop of the anchors
+     dropped stops with an error: look at anchors.csv first;
   2. linking θ_base = A·θ_new + B by Stocking–Lord (default), Haebara,
-     mean–mean or mean–sigma, with standard errors of A and B from a
-     parametric bootstrap over the common items' parameters;
+     mean–mean or mean–sigma, with delta-method standard errors of A and B
+     (Ogasawara 2001, as equateIRT computes them);
   3. every item of the new form transformed to the base scale (params.csv);
   4. IRT true-score and observed-score equating of the new form's raw scores
      to the base form's;
@@ -66,12 +73,17 @@ with --scale, conversion.csv and scale.json.`,
 	f.StringVar(&o.baseParams, "base-params", "", "base form's item parameters `file` (on the reporting scale)")
 	f.StringVar(&o.params, "params", "", "new form's item parameters `file` (its own calibration)")
 	f.StringVar(&o.method, "method", "stocking-lord", "linking method: stocking-lord, haebara, mean-mean or mean-sigma")
-	f.BoolVar(&o.noDrift, "no-drift", false, "keep every common item (no drift screening)")
-	f.Float64Var(&o.driftThreshold, "drift-threshold", 2.7, "drop a common item when its |robust z| exceeds this")
+	f.BoolVar(&o.noDrift, "no-drift", false, "keep every common item (no drift screening; same as --drift-statistic none)")
+	f.StringVar(&o.driftStatistic, "drift-statistic", "b-se", "anchor-drift screen: b-se or none")
+	f.Float64Var(&o.driftAlpha, "drift-alpha", 0.05, "family-wise level of the drift screen over the common items (Bonferroni)")
+	f.Float64Var(&o.driftMaxDrop, "drift-max-drop", 0.20, "largest share of the common items the screen may drop")
+	f.Float64Var(&o.driftThreshold, "drift-threshold", 0, "replaced by --drift-alpha (the screen now uses each anchor's standard error)")
+	f.MarkHidden("drift-threshold")
 	f.Float64Var(&o.scaleD, "scale-d", 1, "metric of both parameter files: 1 (logistic) or 1.7 (normal-ogive metric, e.g. BILOG)")
-	f.IntVar(&o.reps, "reps", 500, "bootstrap replications for the SEs of A and B")
+	f.IntVar(&o.reps, "reps", 0, "no longer used: the SEs of A and B are delta-method")
+	f.MarkDeprecated("reps", "the SEs of A and B are now computed by the delta method")
 	f.IntVar(&o.eqReps, "equating-reps", 200, "bootstrap replications for the SEs of classical equating (0 for none)")
-	f.Uint64Var(&o.seed, "seed", 1, "random seed of the bootstraps")
+	f.Uint64Var(&o.seed, "seed", 1, "random seed of the classical equating bootstrap")
 	f.Float64Var(&o.w1, "w1", 0.5, "weight of the new form's group in the synthetic population of IRT observed-score equating")
 	f.StringVar(&o.outDir, "out", "", "output `folder`")
 	f.StringVar(&o.newData.Responses, "responses", "", "new form's responses `file` (optional)")
@@ -84,6 +96,9 @@ with --scale, conversion.csv and scale.json.`,
 }
 
 func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
+	if c.Flags().Changed("drift-threshold") {
+		return usagef("--drift-threshold was replaced by --drift-statistic and --drift-alpha (the screen now uses each anchor's standard error); remove it")
+	}
 	ss, err := o.sf.settings(c)
 	if err != nil {
 		return err
@@ -94,17 +109,22 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 	}
 	defer out.Abort()
 	out.SetSeed(o.seed)
-	base, err := pipeline.LoadParams(out, "base-params", o.baseParams)
+	basefp, err := pipeline.LoadFormParams(out, "base-params", o.baseParams)
 	if err != nil {
 		return err
 	}
-	newP, err := pipeline.LoadParams(out, "params", o.params)
+	base := basefp.Params
+	newfp, err := pipeline.LoadFormParams(out, "params", o.params)
 	if err != nil {
 		return err
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0xe9))
-	link, err := pipeline.Link(c.Context(), out, "", base, newP, pipeline.LinkSettings{Method: o.method, NoDrift: o.noDrift,
-		DriftThreshold: o.driftThreshold, Reps: o.reps, ScaleD: o.scaleD}, rng)
+	stat := o.driftStatistic
+	if o.noDrift {
+		stat = "none"
+	}
+	link, err := pipeline.Link(c.Context(), out, "", basefp, newfp, pipeline.LinkSettings{Method: o.method, DriftStatistic: stat,
+		DriftAlpha: o.driftAlpha, DriftMaxDrop: o.driftMaxDrop, ScaleD: o.scaleD})
 	if err != nil {
 		return fmt.Errorf("linking %s to %s: %w", o.params, o.baseParams, err)
 	}

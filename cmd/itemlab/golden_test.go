@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"io/fs"
 	"os"
@@ -16,9 +18,11 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestDemoGolden is the safety net of the restructure: the demo's CSV and
 // JSON tables (every run folder's, manifest.json aside, which holds times)
-// must stay byte-identical to testdata/golden/demo. A change that alters a
-// number on purpose rewrites them with `go test ./cmd/itemlab -run
-// TestDemoGolden -update`, and the commit says why.
+// must stay byte-identical to testdata/golden/demo. Tables larger than
+// goldenMaxBytes (the covariance matrices) are kept as their SHA-256 in
+// testdata/golden/demo.sha256 instead. A change that alters a number on
+// purpose rewrites them with `go test ./cmd/itemlab -run TestDemoGolden
+// -update`, and the commit says why.
 func TestDemoGolden(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the demo")
@@ -28,9 +32,26 @@ func TestDemoGolden(t *testing.T) {
 		t.Fatalf("demo: exit %d\n%s", code, stderr)
 	}
 	golden := filepath.Join("testdata", "golden", "demo")
+	hashes := golden + ".sha256"
 	got := tablesUnder(t, out)
+	gotHashes := map[string]string{}
+	for rel, b := range got {
+		if len(b) > goldenMaxBytes {
+			sum := sha256.Sum256(b)
+			gotHashes[rel] = hex.EncodeToString(sum[:])
+			delete(got, rel)
+		}
+	}
 	if *update {
 		os.RemoveAll(golden)
+		var lines []string
+		for rel, h := range gotHashes {
+			lines = append(lines, h+"  "+rel)
+		}
+		sort.Strings(lines)
+		if err := os.WriteFile(hashes, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 		for rel, b := range got {
 			p := filepath.Join(golden, rel)
 			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -41,6 +62,24 @@ func TestDemoGolden(t *testing.T) {
 			}
 		}
 		return
+	}
+	wantHashes := map[string]string{}
+	if b, err := os.ReadFile(hashes); err == nil {
+		for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if h, rel, ok := strings.Cut(line, "  "); ok {
+				wantHashes[rel] = h
+			}
+		}
+	}
+	for rel, h := range gotHashes {
+		if wantHashes[rel] != h {
+			t.Errorf("%s: SHA-256 %s, want %s (%s)", rel, h, wantHashes[rel], hashes)
+		}
+	}
+	for rel := range wantHashes {
+		if _, ok := gotHashes[rel]; !ok {
+			t.Errorf("%s: missing from the demo's output (or no longer large)", rel)
+		}
 	}
 	want := tablesUnder(t, golden)
 	var names []string
@@ -66,6 +105,9 @@ func TestDemoGolden(t *testing.T) {
 		}
 	}
 }
+
+// goldenMaxBytes is the size above which a table is checked by its hash.
+const goldenMaxBytes = 256 << 10
 
 // tablesUnder reads every .csv and .json file under dir but manifest.json.
 func tablesUnder(t *testing.T, dir string) map[string][]byte {

@@ -19,7 +19,7 @@ const (
 	DefaultCuts         = "350:430:1"
 	DefaultShifts       = "-0.5:0.5:0.1"
 	DefaultReps         = 200
-	DefaultDriftAlpha   = 0.01
+	DefaultDriftAlpha   = 0.05
 	DefaultDriftMaxDrop = 0.20
 	DefaultFormLength   = 100
 	DefaultTimeLimit    = 60

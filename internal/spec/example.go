@@ -66,8 +66,8 @@ scale:
 #   items: ../base/items.csv           # the base form's items file, with responses
 #   method: stocking-lord              # stocking-lord (default), haebara, mean-mean, mean-sigma
 #   drift_statistic: b-se              # anchor-drift screen: b-se (default; the b difference after
-#                                      # linking over the root sum of squares of both SEs) or none
-#   drift_alpha: 0.01                  # significance level of the screen, in (0, 0.5); default 0.01
+#                                      # linking over its SE from both forms' covariances and the link) or none
+#   drift_alpha: 0.05                  # family-wise level of the screen (Bonferroni over the anchors), in (0, 0.5); default 0.05
 #   drift_max_drop: 0.20               # largest share of anchors the screen may drop, in [0, 1]; default 0.20
 
 # --- the item bank (itemlab bank; or base_form: above, not both) --------------

@@ -106,7 +106,7 @@ func TestExampleOptionalSections(t *testing.T) {
 			switch section {
 			case "base_form":
 				b := s.BaseForm
-				if b == nil || b.DriftStatistic != "b-se" || b.DriftAlpha != 0.01 || b.DriftMaxDrop != 0.2 || b.DriftZ != 0 {
+				if b == nil || b.DriftStatistic != "b-se" || b.DriftAlpha != 0.05 || b.DriftMaxDrop != 0.2 || b.DriftZ != 0 {
 					t.Errorf("base_form = %+v", b)
 				}
 			case "bank":
