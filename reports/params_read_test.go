@@ -9,6 +9,7 @@ import (
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/analysis/ingest"
 	"github.com/itemlab/itemlab/irt"
+	"gonum.org/v1/gonum/mat"
 )
 
 // params.csv written by ParamsFileTable reads back with the same parameters
@@ -61,4 +62,29 @@ func FuzzReadParams(f *testing.F) {
 			t.Errorf("error %v (%T) is not a *ParseError", err, err)
 		}
 	})
+}
+
+// params_cov.csv written by ParamCovTable reads back as the same matrix;
+// a missing pair is a located error.
+func TestParamCovRoundTrip(t *testing.T) {
+	c := &analysis.ParamCov{Items: []string{"I1", "I1", "I2"}, Params: []string{"a", "d", "d"},
+		M: mat.NewSymDense(3, []float64{0.04, 0.01, 0.002, 0.01, 0.09, 0.003, 0.002, 0.003, 0.05})}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, ParamCovTable(c)); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.String()
+	got, err := ReadParamCov(ingest.Source{Name: "params_cov.csv", R: strings.NewReader(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !mat.Equal(got.M, c.M) || strings.Join(got.Items, ",") != "I1,I1,I2" {
+		t.Errorf("read back %v %v", got.Items, mat.Formatted(got.M))
+	}
+	short := strings.Join(strings.Split(text, "\n")[:4], "\n") + "\n"
+	_, err = ReadParamCov(ingest.Source{Name: "params_cov.csv", R: strings.NewReader(short)})
+	var pe *analysis.ParseError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "want 6") {
+		t.Errorf("truncated file: %v", err)
+	}
 }
