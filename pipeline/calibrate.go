@@ -116,11 +116,12 @@ func Calibrate(ctx context.Context, out *Output, prefix string, d *analysis.Data
 		return nil, err
 	}
 	out.Warn(cal.Warnings...)
+	params := reports.CalibrationParamsTable(d, cal)
 	for _, t := range []struct {
 		name string
 		tab  *reports.Table
 	}{
-		{reports.FileParams, reports.CalibrationParamsTable(d, cal)},
+		{reports.FileParams, params},
 		{reports.FilePersons, reports.PersonsTable(d, cal)},
 		{reports.FileSumScoreEAP, reports.SumScoreTable(cal)},
 		{reports.FileQ3Pairs, reports.Q3PairsTable(d, cal)},
@@ -134,7 +135,15 @@ func Calibrate(ctx context.Context, out *Output, prefix string, d *analysis.Data
 			return nil, err
 		}
 	}
-	return cal, out.JSON(at(prefix, reports.FileFit), reports.NewFitFile(d, cal))
+	fit := reports.NewFitFile(d, cal)
+	fit.CalibrationID = reports.CalibrationID(params)
+	return cal, out.JSON(at(prefix, reports.FileFit), fit)
+}
+
+// CalibrationID is the id of a calibration (reports.CalibrationID of its
+// params.csv), which every output built from its parameters records.
+func CalibrationID(d *analysis.Dataset, cal *calibrate.Result) string {
+	return reports.CalibrationID(reports.CalibrationParamsTable(d, cal))
 }
 
 // CalibrationCov is the covariance matrix of a calibration's item

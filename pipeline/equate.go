@@ -26,6 +26,7 @@ type LinkSettings struct {
 type FormParams struct {
 	Params []analysis.ItemParams
 	Cov    *analysis.ParamCov
+	ID     string // the calibration they come from (CalibrationID, ParamsID)
 }
 
 // Link is the linking stage: it screens the common items of base and newForm
@@ -80,7 +81,7 @@ func Link(ctx context.Context, out *Output, prefix string, base, newForm FormPar
 	switch {
 	case errors.As(err, &le):
 		// Write what the screen found, for a look, then refuse.
-		if werr := writeLink(out, prefix, link); werr != nil {
+		if werr := writeLink(out, prefix, link, base, newForm); werr != nil {
 			return nil, werr
 		}
 		return nil, asInput(err)
@@ -88,11 +89,15 @@ func Link(ctx context.Context, out *Output, prefix string, base, newForm FormPar
 		return nil, asInput(err)
 	}
 	out.Warn(link.Warnings...)
-	return link, writeLink(out, prefix, link)
+	return link, writeLink(out, prefix, link, base, newForm)
 }
 
-func writeLink(out *Output, prefix string, link *linking.Result) error {
-	if err := out.JSON(at(prefix, reports.FileLinking), reports.NewLinkingFile(link)); err != nil {
+func writeLink(out *Output, prefix string, link *linking.Result, base, newForm FormParams) error {
+	lf := reports.NewLinkingFile(link)
+	lf.CalibrationID, lf.BaseCalibrationID = newForm.ID, base.ID
+	params := reports.ParamsFileTable(link.Transformed)
+	lf.LinkedParamsSHA = reports.CalibrationID(params)
+	if err := out.JSON(at(prefix, reports.FileLinking), lf); err != nil {
 		return err
 	}
 	if err := out.Table(at(prefix, reports.FileAnchors), reports.CommonItemsTable(link)); err != nil {
@@ -103,7 +108,7 @@ func writeLink(out *Output, prefix string, link *linking.Result) error {
 			return err
 		}
 	}
-	return out.Table(at(prefix, reports.FileLinkedParams), reports.ParamsFileTable(link.Transformed))
+	return out.Table(at(prefix, reports.FileLinkedParams), params)
 }
 
 // EquateSettings are the options of equating a linked form's raw scores.

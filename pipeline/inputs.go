@@ -3,6 +3,7 @@ package pipeline
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -100,7 +101,7 @@ func LoadFormParams(out *Output, what, file string) (FormParams, error) {
 	if err != nil {
 		return FormParams{}, err
 	}
-	fp := FormParams{Params: ps}
+	fp := FormParams{Params: ps, ID: ParamsID(file)}
 	covFile := filepath.Join(filepath.Dir(file), reports.FileParamCov)
 	if filepath.Base(file) == reports.FileParamCov {
 		return fp, nil
@@ -159,4 +160,29 @@ func LoadRules(out *Output, file string) (pretest.Rules, error) {
 		return r, asInput(fmt.Errorf("%w", err))
 	}
 	return r, nil
+}
+
+// ParamsID is the calibration id of a parameter file: the calibration_id of
+// the fit.json or linking.json beside it (a calibration's params.csv, or a
+// linked form's), else the file's own (reports.FileID). "" when the file
+// cannot be read.
+func ParamsID(file string) string {
+	dir := filepath.Dir(file)
+	for _, name := range []string{reports.FileFit, reports.FileLinking} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		var v struct {
+			ID string `json:"calibration_id"`
+		}
+		if json.Unmarshal(b, &v) == nil && v.ID != "" {
+			return v.ID
+		}
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	return reports.FileID(b)
 }

@@ -22,6 +22,8 @@ type PretestSettings struct {
 	CutTheta float64           // the scale's cut θ; NaN when unknown
 	DIF      *DIFSettings      // nil: no DIF
 	Domains  []analysis.Domain // blueprint weights for the bank view
+	// CalibrationID is the id of the operational items' parameters.
+	CalibrationID string
 }
 
 // Pretest is the pretest stage: the anchored calibration of d's pretest
@@ -81,7 +83,9 @@ func Pretest(ctx context.Context, out *Output, prefix string, d *analysis.Datase
 	}
 	method := fmt.Sprintf("fixed-parameter calibration (%s), operational items at bank values, latent distribution updated by %s; latent mean %.3f, SD %.3f",
 		m, cal.Result.PriorUpdate, cal.Result.LatentMean, cal.Result.LatentSD)
-	return res, out.JSON(at(prefix, reports.FilePretestSummary), reports.NewPretestFile(res, s.CutTheta, method))
+	pf := reports.NewPretestFile(res, s.CutTheta, method)
+	pf.CalibrationID = s.CalibrationID
+	return res, out.JSON(at(prefix, reports.FilePretestSummary), pf)
 }
 
 // noCut is the cut θ of a pretest review without a scale.

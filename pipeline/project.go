@@ -26,6 +26,8 @@ type ProjectSettings struct {
 	// AltParams are other forms' params.csv files, projected for the same
 	// population at the scale's cut.
 	AltParams []string
+	// CalibrationID is the id of the form's parameters (accuracy.json).
+	CalibrationID string
 }
 
 // ParseRange reads FROM:TO:STEP (or a single number) into the values from
@@ -149,6 +151,7 @@ func Project(ctx context.Context, out *Output, prefix string, f *Form, sc *scale
 		return nil, nil, asInput(err)
 	}
 	acc := reports.NewAccuracyFile(P, pop)
+	acc.CalibrationID = s.CalibrationID
 	for _, alt := range s.AltParams {
 		aps, err := LoadParams(out, "alt-params", alt)
 		if err != nil {

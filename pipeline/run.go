@@ -222,6 +222,7 @@ func (r *runner) run() (*Summary, error) {
 	sum.Converged = &conv
 	// This form's operational parameters (on the reporting scale once linked).
 	formParams := CalibrationParams(d, cal)
+	calID := CalibrationID(d, cal)
 	pop := CalibrationPopulation(d, cal)
 
 	// Linking to the base form.
@@ -232,7 +233,7 @@ func (r *runner) run() (*Summary, error) {
 				return err
 			}
 			base := basefp.Params
-			link, err := Link(r.ctx, out, r.at("equate"), basefp, FormParams{Params: formParams, Cov: CalibrationCov(d, cal)},
+			link, err := Link(r.ctx, out, r.at("equate"), basefp, FormParams{Params: formParams, Cov: CalibrationCov(d, cal), ID: calID},
 				LinkSettings{Method: b.Method, DriftStatistic: b.DriftStatistic, DriftAlpha: b.DriftAlpha, DriftMaxDrop: b.DriftMaxDrop})
 			if err != nil {
 				return err
@@ -264,7 +265,7 @@ func (r *runner) run() (*Summary, error) {
 
 	// Scale and scoring.
 	ss := ScaleSettings{File: s.Path(s.Scale.Base), CutTheta: s.Scale.CutTheta, CutRaw: s.Scale.CutRaw, Method: s.Scale.Method,
-		LatentMean: pop.Mean, LatentSD: pop.SD, Cut: s.Scale.Cut, Min: s.Scale.Min, Max: s.Scale.Max, Slope: s.Scale.Slope}
+		LatentMean: pop.Mean, LatentSD: pop.SD, CalibrationID: calID, Cut: s.Scale.Cut, Min: s.Scale.Min, Max: s.Scale.Max, Slope: s.Scale.Slope}
 	var sc *scale.Scale
 	var form *Form
 	if s.Scale.Base == "" && s.Scale.CutTheta == nil && s.Scale.CutRaw == nil {
@@ -329,7 +330,7 @@ func (r *runner) run() (*Summary, error) {
 			if err != nil {
 				return err
 			}
-			ps := PretestSettings{Model: sum.Model, Omit: omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains}
+			ps := PretestSettings{Model: sum.Model, Omit: omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains, CalibrationID: calID}
 			if sc != nil {
 				ps.CutTheta = sc.ThetaCut
 			}
@@ -359,7 +360,7 @@ func (r *runner) run() (*Summary, error) {
 				alt = append(alt, s.Path(a))
 			}
 			P, _, err := Project(r.ctx, out, r.at("project"), form, sc, pop,
-				ProjectSettings{Cuts: s.Projection.Cuts, Shifts: s.Projection.Shifts, Reps: reps, AltParams: alt}, r.rng)
+				ProjectSettings{Cuts: s.Projection.Cuts, Shifts: s.Projection.Shifts, Reps: reps, AltParams: alt, CalibrationID: calID}, r.rng)
 			if err != nil {
 				return err
 			}

@@ -22,6 +22,7 @@ type ScaleSettings struct {
 	Method           string   // tcc (default) or eap
 	LatentMean       float64  // latent distribution of the eap method
 	LatentSD         float64  // zero means 1
+	CalibrationID    string   // of the parameters, recorded in scale.json and score_summary.json
 }
 
 // ResolveScale returns the scale: read from s.File (recorded in out), or
@@ -117,7 +118,9 @@ func Scale(ctx context.Context, out *Output, prefix string, f *Form, sc *scale.S
 	if err := out.Table(at(prefix, reports.FileConversion), reports.ConversionTable(conv)); err != nil {
 		return nil, err
 	}
-	return conv, out.JSON(at(prefix, reports.FileScale), reports.NewScaleFile(sc, conv))
+	sf := reports.NewScaleFile(sc, conv)
+	sf.CalibrationID = s.CalibrationID
+	return conv, out.JSON(at(prefix, reports.FileScale), sf)
 }
 
 // Score is the score stage: every candidate's raw score, θ, scale score,
@@ -146,5 +149,6 @@ func Score(ctx context.Context, out *Output, prefix string, d *analysis.Dataset,
 		return nil, err
 	}
 	sum := reports.NewScoreSummaryFile(scores, len(f.Index), conv)
+	sum.CalibrationID = s.CalibrationID
 	return sum, out.JSON(at(prefix, reports.FileScoreSummary), sum)
 }

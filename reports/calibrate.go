@@ -96,27 +96,28 @@ func Q3PairsTable(d *analysis.Dataset, c *calibrate.Result) *Table {
 
 // FitFile is fit.json.
 type FitFile struct {
-	Model        string   `json:"model"`
-	Method       string   `json:"method"`
-	LogLik       float64  `json:"loglik"`
-	AIC          *float64 `json:"aic"`
-	BIC          *float64 `json:"bic"`
-	NumParams    int      `json:"num_params"`
-	N            float64  `json:"n"`
-	Items        int      `json:"items"`
-	FixedItems   int      `json:"fixed_items"`
-	Iterations   int      `json:"iterations"`
-	Converged    bool     `json:"converged"`
-	MaxChange    *float64 `json:"max_change"`
-	LatentMean   float64  `json:"latent_mean"`
-	LatentSD     float64  `json:"latent_sd"`
-	LatentMeanSE *float64 `json:"latent_mean_se"`
-	LatentVarSE  *float64 `json:"latent_var_se"`
-	PriorUpdate  string   `json:"prior_update"`
-	Scoring      string   `json:"scoring"`
-	Q3           Q3JSON   `json:"q3"`
-	SX2Flagged   []string `json:"sx2_p_below_0_01"`
-	Warnings     []string `json:"warnings"`
+	Model         string   `json:"model"`
+	Method        string   `json:"method"`
+	LogLik        float64  `json:"loglik"`
+	AIC           *float64 `json:"aic"`
+	BIC           *float64 `json:"bic"`
+	NumParams     int      `json:"num_params"`
+	N             float64  `json:"n"`
+	Items         int      `json:"items"`
+	FixedItems    int      `json:"fixed_items"`
+	Iterations    int      `json:"iterations"`
+	Converged     bool     `json:"converged"`
+	MaxChange     *float64 `json:"max_change"`
+	LatentMean    float64  `json:"latent_mean"`
+	LatentSD      float64  `json:"latent_sd"`
+	LatentMeanSE  *float64 `json:"latent_mean_se"`
+	LatentVarSE   *float64 `json:"latent_var_se"`
+	PriorUpdate   string   `json:"prior_update"`
+	Scoring       string   `json:"scoring"`
+	Q3            Q3JSON   `json:"q3"`
+	SX2Flagged    []string `json:"sx2_p_below_0_01"`
+	Warnings      []string `json:"warnings"`
+	CalibrationID string   `json:"calibration_id,omitempty"` // the calibration whose parameters it used (CalibrationID)
 }
 
 // Q3JSON summarises local dependence.

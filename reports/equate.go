@@ -10,25 +10,28 @@ import (
 
 // LinkingFile is linking.json.
 type LinkingFile struct {
-	Method         string             `json:"method"`
-	A              float64            `json:"A"`
-	B              float64            `json:"B"`
-	SEA            *float64           `json:"se_A"`
-	SEB            *float64           `json:"se_B"`
-	CovAB          *float64           `json:"cov_AB"`
-	CIA            [2]*float64        `json:"ci95_A"`
-	CIB            [2]*float64        `json:"ci95_B"`
-	SEMethod       string             `json:"se_method"`
-	Definition     string             `json:"definition"`
-	DriftStatistic string             `json:"drift_statistic"`
-	DriftAlpha     *float64           `json:"drift_alpha"`
-	DriftCritical  *float64           `json:"drift_critical_z"`
-	DriftMaxDrop   float64            `json:"drift_max_drop_share"`
-	CommonItems    int                `json:"common_items"`
-	Kept           int                `json:"kept_items"`
-	Dropped        []DroppedAnchor    `json:"dropped_items"`
-	ByMethod       []LinkMethodRecord `json:"by_method"`
-	Warnings       []string           `json:"warnings"`
+	Method            string             `json:"method"`
+	A                 float64            `json:"A"`
+	B                 float64            `json:"B"`
+	SEA               *float64           `json:"se_A"`
+	SEB               *float64           `json:"se_B"`
+	CovAB             *float64           `json:"cov_AB"`
+	CIA               [2]*float64        `json:"ci95_A"`
+	CIB               [2]*float64        `json:"ci95_B"`
+	SEMethod          string             `json:"se_method"`
+	Definition        string             `json:"definition"`
+	DriftStatistic    string             `json:"drift_statistic"`
+	DriftAlpha        *float64           `json:"drift_alpha"`
+	DriftCritical     *float64           `json:"drift_critical_z"`
+	DriftMaxDrop      float64            `json:"drift_max_drop_share"`
+	CommonItems       int                `json:"common_items"`
+	Kept              int                `json:"kept_items"`
+	Dropped           []DroppedAnchor    `json:"dropped_items"`
+	ByMethod          []LinkMethodRecord `json:"by_method"`
+	Warnings          []string           `json:"warnings"`
+	CalibrationID     string             `json:"calibration_id,omitempty"` // the calibration whose parameters it used (CalibrationID)
+	BaseCalibrationID string             `json:"base_calibration"`
+	LinkedParamsSHA   string             `json:"linked_params_sha256"` // of the params.csv written with it
 }
 
 // DroppedAnchor is a common item left out of the link for drift.

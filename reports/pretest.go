@@ -59,14 +59,15 @@ func BankTable(res *pretest.Result) *Table {
 // PretestFile is pretest.json: the decisions, the bank view and the rules
 // used.
 type PretestFile struct {
-	Items     int            `json:"items"`
-	Decisions map[string]int `json:"decisions"`
-	Promoted  []string       `json:"promoted"`
-	Rules     pretest.Rules  `json:"rules"`
-	CutTheta  *float64       `json:"cut_theta"`
-	Bank      []BankJSON     `json:"bank"`
-	Reviews   []PretestJSON  `json:"reviews"`
-	Method    string         `json:"calibration"`
+	Items         int            `json:"items"`
+	Decisions     map[string]int `json:"decisions"`
+	Promoted      []string       `json:"promoted"`
+	Rules         pretest.Rules  `json:"rules"`
+	CutTheta      *float64       `json:"cut_theta"`
+	Bank          []BankJSON     `json:"bank"`
+	Reviews       []PretestJSON  `json:"reviews"`
+	Method        string         `json:"calibration"`
+	CalibrationID string         `json:"calibration_id,omitempty"` // the calibration whose parameters it used (CalibrationID)
 }
 
 // BankJSON is one domain of the bank view.

@@ -66,6 +66,7 @@ type AccuracyFile struct {
 	TrueStatus         string              `json:"true_status"`
 	IntervalMethod     string              `json:"interval_method"`
 	ModelPassRateNotes string              `json:"notes"`
+	CalibrationID      string              `json:"calibration_id,omitempty"` // the calibration whose parameters it used (CalibrationID)
 }
 
 // ClassificationJSON holds one method's indices.

@@ -107,6 +107,9 @@ func ReadRun(dir string) (*Run, error) {
 	if r.paths, err = findRunFiles(dir); err != nil {
 		return nil, err
 	}
+	if err := checkCalibrations(dir, r.paths[FileParams]); err != nil {
+		return nil, err
+	}
 	if p := r.paths[FileManifest]; p != "" {
 		b, err := os.ReadFile(p)
 		if err != nil {

@@ -35,8 +35,9 @@ func ConversionTable(c *scale.Conversion) *Table {
 // written with, the conversion method and raw cut.
 type ScaleFile struct {
 	scale.Scale
-	Form       FormCut `json:"form"`
-	Definition string  `json:"definition"`
+	Form          FormCut `json:"form"`
+	Definition    string  `json:"definition"`
+	CalibrationID string  `json:"calibration_id,omitempty"` // the calibration whose parameters it used (CalibrationID)
 }
 
 // FormCut describes the raw cut of one form.
@@ -148,13 +149,14 @@ func ReadScale(name string, r io.Reader) (*scale.Scale, error) {
 
 // ScoreSummaryFile is score_summary.json, the summary of the score stage.
 type ScoreSummaryFile struct {
-	Candidates int     `json:"candidates"`
-	Items      int     `json:"items"`
-	RawCut     int     `json:"raw_cut"`
-	Passed     int     `json:"passed"`
-	PassRate   float64 `json:"pass_rate"`
-	MeanScale  float64 `json:"mean_scale_score"`
-	Method     string  `json:"method"`
+	Candidates    int     `json:"candidates"`
+	Items         int     `json:"items"`
+	RawCut        int     `json:"raw_cut"`
+	Passed        int     `json:"passed"`
+	PassRate      float64 `json:"pass_rate"`
+	MeanScale     float64 `json:"mean_scale_score"`
+	Method        string  `json:"method"`
+	CalibrationID string  `json:"calibration_id,omitempty"` // the calibration whose parameters it used (CalibrationID)
 }
 
 // NewScoreSummaryFile summarises candidates' scores on a form.

@@ -152,6 +152,7 @@ func runEquate(c *cobra.Command, env *Env, o *equateOptions) error {
 		return err
 	}
 	var rawCut int
+	ss.CalibrationID = newfp.ID
 	if o.sf.File != "" {
 		s, err := pipeline.ResolveScale(out, ss, nil)
 		if err != nil {

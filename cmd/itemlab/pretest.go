@@ -78,7 +78,7 @@ manifest.json.`,
 			if err != nil {
 				return err
 			}
-			ps := pipeline.PretestSettings{Model: o.model, Omit: o.df.Omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains}
+			ps := pipeline.PretestSettings{Model: o.model, Omit: o.df.Omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains, CalibrationID: pipeline.ParamsID(o.params)}
 			switch {
 			case o.scaleFile != "":
 				s, err := pipeline.LoadScale(out, "scale", o.scaleFile)

@@ -121,7 +121,7 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0x9a55))
 	P, acc, err := pipeline.Project(c.Context(), out, "", form, s, pop,
-		pipeline.ProjectSettings{Cuts: o.cuts, Shifts: o.shifts, Reps: o.reps, AltParams: o.altParams}, rng)
+		pipeline.ProjectSettings{Cuts: o.cuts, Shifts: o.shifts, Reps: o.reps, AltParams: o.altParams, CalibrationID: pipeline.ParamsID(o.params)}, rng)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -49,13 +50,13 @@ number comes from the run's CSV and JSON files.`,
 			if xlsx != "" || charts != "" {
 				var err error
 				if res, err = reports.Report(from, xlsx, charts, format); err != nil {
-					return err
+					return reportError(err)
 				}
 			}
 			if review != "" {
 				run, err := reports.ReadRun(from)
 				if err != nil {
-					return err
+					return reportError(err)
 				}
 				if err := reports.WriteReviewFile(review, run, reports.ReviewOptions{}); err != nil {
 					return err
@@ -77,4 +78,13 @@ number comes from the run's CSV and JSON files.`,
 	c.Flags().StringVar(&format, "format", "png", "chart format: png or svg")
 	c.Flags().StringVar(&review, "review", "", "item-review page `file` to write (.html)")
 	return c
+}
+
+// reportError makes a folder of mixed calibrations bad input (exit 2).
+func reportError(err error) error {
+	var me *reports.MixedCalibrationsError
+	if errors.As(err, &me) {
+		return &pipeline.InputError{Err: err}
+	}
+	return err
 }

@@ -90,6 +90,7 @@ Writes scale.json, conversion.csv and manifest.json.`,
 			if err != nil {
 				return err
 			}
+			ss.CalibrationID = pipeline.ParamsID(paramsFile)
 			var d *analysis.Dataset
 			if df.Responses != "" {
 				if d, err = pipeline.LoadData(out, df); err != nil {
@@ -160,6 +161,7 @@ score_summary.json and manifest.json.`,
 			if err != nil {
 				return err
 			}
+			ss.CalibrationID = pipeline.ParamsID(paramsFile)
 			d, err := pipeline.LoadData(out, df)
 			if err != nil {
 				return err
