@@ -175,7 +175,12 @@ func (r *runner) run() (*Summary, error) {
 		IDColumn: s.Data.IDColumn, GroupColumn: s.Data.GroupColumn, FormColumn: s.Data.FormColumn, Ignore: s.Data.Ignore,
 		Options: s.Data.Options, NotReached: s.Data.NotReached, Omit: omit}
 	var d *analysis.Dataset
-	if err := r.stage("ingest", func() (err error) { d, err = LoadData(out, data); return }); err != nil {
+	if err := r.stage("ingest", func() (err error) {
+		if d, err = LoadData(out, data); err != nil {
+			return err
+		}
+		return checkBlueprint(out, d, s)
+	}); err != nil {
 		return nil, err
 	}
 	sum.Candidates = d.N

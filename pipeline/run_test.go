@@ -156,3 +156,28 @@ func TestRunFailedStageLeavesNothing(t *testing.T) {
 		t.Errorf("err = %v, want the equate stage and the bad cell", err)
 	}
 }
+
+// With a blueprint in the spec, an items file without domains, or with a
+// domain the blueprint does not name, is refused before anything runs.
+func TestRunBlueprintMismatch(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "r.csv"), []byte("id,Q1,Q2,Q3\n1,A,B,A\n2,B,B,A\n3,A,A,B\n"), 0o644)
+	blueprint := "domains:\n  - {name: Clinical Operations, weight: 60}\n  - {name: Reporting, weight: 40}\n"
+	for _, c := range []struct{ name, items, want string }{
+		{"no domain column", "item_id,key,status\nQ1,A,operational\nQ2,B,operational\nQ3,A,pretest\n", "no item has a domain"},
+		{"unknown domain", "item_id,key,domain,status\nQ1,A,Clinical Operations,operational\nQ2,B,clinical operations ,operational\nQ3,A,Finance,pretest\n",
+			`2 items in domains the spec's blueprint (exam.yaml:1) does not name: Q2 ("clinical operations": did you mean "Clinical Operations"?), Q3 ("Finance")`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, "i.csv"), []byte(c.items), 0o644)
+			sf, err := ParseSpec("exam.yaml", blueprint+"responses: r.csv\nitems: i.csv\n", dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Run(context.Background(), sf, RunOptions{Out: filepath.Join(dir, "run")})
+			if err == nil || !IsInput(err) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want an input error with %q", err, c.want)
+			}
+		})
+	}
+}
