@@ -15,6 +15,20 @@ type DIFSettings struct {
 	Which            string // all (default), operational or pretest
 	MinStratum       int    // pool adjacent score strata to this many per group; zero means none
 	Logistic         bool   // also logistic-regression DIF
+	// Match is the matching criterion (dif.Match) of both procedures:
+	// include-item (the default when empty: the operational score plus a
+	// pretest item's own score, Holland & Thayer 1988) or exclude-item (the
+	// operational score alone).
+	Match string
+}
+
+// match parses s.Match.
+func (s DIFSettings) match() (dif.Match, error) {
+	m, err := dif.ParseMatch(s.Match)
+	if err != nil {
+		return 0, Inputf("--match %q: want include-item or exclude-item", s.Match)
+	}
+	return m, nil
 }
 
 // HasGroups reports whether d has a group column with two or more groups.
@@ -96,8 +110,9 @@ func (s DIFSettings) items(d *analysis.Dataset) ([]int, error) {
 }
 
 // DIF is the dif stage: Mantel–Haenszel DIF (and logistic-regression DIF
-// when asked) of the chosen items, written under prefix as dif.csv,
-// dif_logistic.csv and dif.json.
+// when asked) of the chosen items, matched on the criterion s.Match, written
+// under prefix as dif.csv, dif_logistic.csv and dif.json (which names the
+// criterion).
 func DIF(ctx context.Context, out *Output, prefix string, d *analysis.Dataset, s DIFSettings) (*reports.DIFFile, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -110,7 +125,11 @@ func DIF(ctx context.Context, out *Output, prefix string, d *analysis.Dataset, s
 	if err != nil {
 		return nil, err
 	}
-	res, err := dif.MantelHaenszel(d, g, idx, dif.Options{MinStratum: s.MinStratum})
+	match, err := s.match()
+	if err != nil {
+		return nil, err
+	}
+	res, err := dif.MantelHaenszel(d, g, idx, dif.Options{MinStratum: s.MinStratum, Match: match})
 	if err != nil {
 		return nil, asInput(err)
 	}
@@ -118,7 +137,7 @@ func DIF(ctx context.Context, out *Output, prefix string, d *analysis.Dataset, s
 		return nil, err
 	}
 	if s.Logistic {
-		lr, err := dif.Logistic(d, g, idx, dif.LogisticOptions{})
+		lr, err := dif.Logistic(d, g, idx, dif.LogisticOptions{Match: match})
 		if err != nil {
 			return nil, asInput(err)
 		}
@@ -126,6 +145,6 @@ func DIF(ctx context.Context, out *Output, prefix string, d *analysis.Dataset, s
 			return nil, err
 		}
 	}
-	sum := reports.NewDIFFile(res, g, ref, focal)
+	sum := reports.NewDIFFile(res, g, ref, focal, match)
 	return sum, out.JSON(at(prefix, reports.FileDIFSummary), sum)
 }

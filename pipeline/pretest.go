@@ -20,7 +20,7 @@ type PretestSettings struct {
 	Omit     string            // wrong (default) or missing
 	Rules    pretest.Rules     // start from pretest.DefaultRules (or LoadRules)
 	CutTheta float64           // the scale's cut θ; NaN when unknown
-	DIF      *DIFSettings      // nil: no DIF
+	DIF      *DIFSettings      // nil: no DIF; else MH DIF of the pretest items on its Match criterion
 	Domains  []analysis.Domain // blueprint weights for the bank view
 	// CalibrationID is the id of the operational items' parameters.
 	CalibrationID string
@@ -66,7 +66,11 @@ func Pretest(ctx context.Context, out *Output, prefix string, d *analysis.Datase
 		if err != nil {
 			return nil, err
 		}
-		in.DIF, err = dif.MantelHaenszel(d, g, d.ItemsWithStatus(analysis.Pretest), dif.Options{MinStratum: s.DIF.MinStratum})
+		match, err := s.DIF.match()
+		if err != nil {
+			return nil, err
+		}
+		in.DIF, err = dif.MantelHaenszel(d, g, d.ItemsWithStatus(analysis.Pretest), dif.Options{MinStratum: s.DIF.MinStratum, Match: match})
 		if err != nil {
 			return nil, asInput(err)
 		}

@@ -305,7 +305,7 @@ func (r *runner) run() (*Summary, error) {
 	}
 
 	// DIF.
-	ds := DIFSettings{Focal: s.DIF.Focal, Reference: s.DIF.Reference}
+	ds := DIFSettings{Focal: s.DIF.Focal, Reference: s.DIF.Reference, Match: s.DIF.Match}
 	switch {
 	case s.DIF.Skip:
 		r.skip("dif", "dif.skip in the spec")

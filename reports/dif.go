@@ -38,7 +38,9 @@ func LogisticDIFTable(res []dif.LogisticResult) *Table {
 	return t
 }
 
-// DIFFile is dif.json, the summary of a DIF study.
+// DIFFile is dif.json, the summary of a DIF study. Matching names the
+// matching criterion (dif.Match: "include-item" or "exclude-item") and
+// Method says in a sentence what it means.
 type DIFFile struct {
 	Reference  string   `json:"reference"`
 	Focal      string   `json:"focal"`
@@ -48,14 +50,16 @@ type DIFFile struct {
 	CategoryB  int      `json:"category_b"`
 	CategoryC  int      `json:"category_c"`
 	FlaggedC   []string `json:"category_c_items"`
+	Matching   string   `json:"matching"`
 	Method     string   `json:"method"`
 }
 
 // NewDIFFile summarises a Mantel–Haenszel study of the reference and focal
-// groups (labels as the user knows them) over groups.
-func NewDIFFile(res []dif.Result, groups []dif.Group, reference, focal string) *DIFFile {
+// groups (labels as the user knows them) over groups, matched on the
+// criterion match.
+func NewDIFFile(res []dif.Result, groups []dif.Group, reference, focal string, match dif.Match) *DIFFile {
 	s := &DIFFile{Reference: reference, Focal: focal, Items: len(res), FlaggedC: []string{},
-		Method: "Mantel-Haenszel over operational-score strata; ETS categories after Zwick (2012)"}
+		Matching: match.String(), Method: difMethod(match)}
 	for _, x := range groups {
 		switch x {
 		case dif.Reference:
@@ -74,4 +78,16 @@ func NewDIFFile(res []dif.Result, groups []dif.Group, reference, focal string) *
 		}
 	}
 	return s
+}
+
+// difMethod is the method sentence of dif.json for the criterion match.
+func difMethod(match dif.Match) string {
+	const ets = "; ETS categories after Zwick (2012)"
+	if match == dif.ExcludeItem {
+		return "Mantel-Haenszel over strata of the operational score, which includes an operational item " +
+			"and leaves a pretest item out (match exclude-item)" + ets
+	}
+	return "Mantel-Haenszel over strata of the total score including the studied item, as in Holland and Thayer (1988) " +
+		"and difR: the operational score for an operational item, the operational score plus the item's own score " +
+		"for a pretest item (match include-item)" + ets
 }

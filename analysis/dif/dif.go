@@ -71,9 +71,68 @@ const (
 	FavoursNone      = "none"
 )
 
+// Match is the matching criterion of a DIF study: the score on which
+// reference and focal candidates are put into strata. It matters only for a
+// studied item outside the operational score (pretest or excluded): an
+// operational item is part of the operational score, which is then the
+// total including the studied item under either criterion.
+//
+// IncludeItem, the zero value, is the criterion of Holland & Thayer (1988)
+// and of difR::difMH: the total score including the studied item. For an
+// operational item it is the operational score; for a pretest or excluded
+// item it is the operational score plus the item's own score (0 or 1), so
+// with J operational items it takes the J + 2 values 0, …, J + 1. Holland &
+// Thayer show that under the Rasch model the MH odds ratio is 1 for a
+// DIF-free item only when the studied item is in the matching score; Zwick
+// (2012) gives including it as ETS practice.
+//
+// ExcludeItem matches a pretest or excluded item on the operational score
+// alone (0, …, J), as earlier itemlab runs did; an operational item is
+// still matched on the operational score, which includes it.
+//
+// References: Holland, P. W. & Thayer, D. T. (1988). Differential item
+// performance and the Mantel–Haenszel procedure. In H. Wainer & H. I. Braun
+// (Eds.), Test Validity (pp. 129–145). Erlbaum. Zwick, R. (2012). A review
+// of ETS differential item functioning assessment procedures (ETS RR-12-08).
+type Match uint8
+
+// Matching criteria.
+const (
+	IncludeItem Match = iota // operational score plus the studied item (default)
+	ExcludeItem              // operational score only
+)
+
+// String returns the criterion's name, "include-item" or "exclude-item",
+// as the command line and the spec key dif.match spell it.
+func (m Match) String() string {
+	switch m {
+	case IncludeItem:
+		return "include-item"
+	case ExcludeItem:
+		return "exclude-item"
+	}
+	return fmt.Sprintf("Match(%d)", uint8(m))
+}
+
+// ParseMatch returns the criterion named s: "include-item" or
+// "exclude-item"; the empty string means IncludeItem.
+func ParseMatch(s string) (Match, error) {
+	switch s {
+	case "", "include-item":
+		return IncludeItem, nil
+	case "exclude-item":
+		return ExcludeItem, nil
+	}
+	return 0, fmt.Errorf("analysis: DIF: matching criterion %q: want include-item or exclude-item", s)
+}
+
 // Options tune MantelHaenszel. The zero value is valid and reproduces
-// difR::difMH (every observed score level is a stratum, α = .05).
+// difR::difMH (every observed score level is a stratum, the studied item in
+// the matching score, α = .05).
 type Options struct {
+	// Match is the matching criterion; the zero value, IncludeItem, adds a
+	// pretest or excluded studied item's own score to the operational score.
+	Match Match
 	// MinStratum, when positive, pools adjacent score levels (from the
 	// lowest up) until a stratum holds at least MinStratum candidates of
 	// each group; a remainder at the top that does not reach it joins the
@@ -116,9 +175,11 @@ type Result struct {
 // MantelHaenszel runs the Mantel–Haenszel DIF procedure for the listed
 // items (nil: every item) between the reference and focal candidates of
 // groups (len d.N, e.g. from GroupsByLabel). Candidates are matched on the
-// operational score, which for an operational item includes the studied
-// item (Holland & Thayer 1988) and for a pretest or excluded item is the
-// operational score it is not part of. Omits count as wrong.
+// score opts.Match names: by default the total including the studied item
+// (Holland & Thayer 1988; difR), that is the operational score for an
+// operational item and the operational score plus the item's own score for
+// a pretest or excluded item; with ExcludeItem a pretest or excluded item is
+// matched on the operational score it is not part of. Omits count as wrong.
 //
 // For each stratum k (a matching-score level, or a pool of levels; see
 // Options.MinStratum) with reference right/wrong A_k, B_k, focal
@@ -165,7 +226,10 @@ func MantelHaenszel(d *analysis.Dataset, groups []Group, items []int, opts Optio
 	if !(sig > 0 && sig < 1) {
 		return nil, fmt.Errorf("analysis: DIF: significance level %v not in (0, 1)", opts.Alpha)
 	}
-	tab, levels := tallyScores(d, groups, items, op)
+	if opts.Match > ExcludeItem {
+		return nil, fmt.Errorf("analysis: DIF: unknown matching criterion %v", opts.Match)
+	}
+	tab, levels := tallyScores(d, groups, items, op, opts.Match)
 	out := make([]Result, len(items))
 	for idx, j := range items {
 		strata := strataOf(tab[idx*levels*4:(idx+1)*levels*4], opts.MinStratum)
@@ -282,11 +346,23 @@ func ETSClassify(dDIF, se, p, sig float64) ETSCategory {
 }
 
 // tallyScores counts the candidates of each studied item by stratum s of the
-// operational total, group g (0 reference, 1 focal) and item score x:
-// tab[(idx*levels + s)*4 + 2g + x], levels = len(op) + 1.
-func tallyScores(d *analysis.Dataset, groups []Group, items, op []int) (tab []int64, levels int) {
+// matching score, group g (0 reference, 1 focal) and item score x:
+// tab[(idx*levels + s)*4 + 2g + x], levels = len(op) + 2. The matching
+// score is the operational total, plus x for a studied item outside op when
+// match is IncludeItem (see Match); the top level is then used only by
+// those items.
+func tallyScores(d *analysis.Dataset, groups []Group, items, op []int, match Match) (tab []int64, levels int) {
 	score := d.RawScores(op)
-	levels = len(op) + 1
+	levels = len(op) + 2
+	// add[idx] is 1 when item idx's own score joins its matching score.
+	add := make([]int, len(items))
+	if match == IncludeItem {
+		for idx, j := range items {
+			if d.Items[j].Status != analysis.Operational {
+				add[idx] = 1
+			}
+		}
+	}
 	tab = make([]int64, len(items)*levels*4)
 	for i := 0; i < d.N; i++ {
 		var g int
@@ -305,7 +381,7 @@ func tallyScores(d *analysis.Dataset, groups []Group, items, op []int) (tab []in
 			if row[j] == 1 {
 				x = 1
 			}
-			tab[idx*levels*4+base+x]++
+			tab[idx*levels*4+base+add[idx]*x*4+x]++
 		}
 	}
 	return tab, levels

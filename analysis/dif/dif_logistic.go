@@ -12,6 +12,10 @@ import (
 // LogisticOptions tune Logistic. The zero value is valid: α = .05 and
 // the Jodoin & Gierl (2001) effect-size limits 0.035 and 0.070.
 type LogisticOptions struct {
+	// Match is the matching criterion X, as in Options.Match: the zero
+	// value, IncludeItem, adds a pretest or excluded studied item's own
+	// score to the operational score.
+	Match Match
 	// Alpha is the significance level of the 2-df likelihood-ratio test;
 	// zero means 0.05.
 	Alpha float64
@@ -54,8 +58,10 @@ type LogisticResult struct {
 //	M2: logit P(x = 1) = β₀ + β₁·X + β₂·G + β₃·X·G
 //
 // are fitted by maximum likelihood (Newton–Raphson), with X the matching
-// score (as in MantelHaenszel: the operational score, including the item
-// when it is operational) and G = 1 for the focal group. Likelihood-ratio
+// score that opts.Match names, exactly as in MantelHaenszel (by default the
+// total including the studied item: the operational score for an
+// operational item, the operational score plus the item's own score for a
+// pretest or excluded one), and G = 1 for the focal group. Likelihood-ratio
 // tests compare M2 with M0 (DIF of any kind, 2 df), M1 with M0 (uniform)
 // and M2 with M1 (non-uniform). The effect size is the difference of
 // Nagelkerke's R², R²_N = (1 − exp((D − D₀)/n)) / (1 − exp(−D₀/n)) with D
@@ -82,13 +88,16 @@ func Logistic(d *analysis.Dataset, groups []Group, items []int, opts LogisticOpt
 	if !(opts.Alpha > 0 && opts.Alpha < 1) {
 		return nil, fmt.Errorf("analysis: logistic DIF: significance level %v not in (0, 1)", opts.Alpha)
 	}
+	if opts.Match > ExcludeItem {
+		return nil, fmt.Errorf("analysis: logistic DIF: unknown matching criterion %v", opts.Match)
+	}
 	if opts.ModerateR2 == 0 {
 		opts.ModerateR2 = 0.035
 	}
 	if opts.LargeR2 == 0 {
 		opts.LargeR2 = 0.070
 	}
-	tab, levels := tallyScores(d, groups, items, op)
+	tab, levels := tallyScores(d, groups, items, op, opts.Match)
 	out := make([]LogisticResult, len(items))
 	for idx, j := range items {
 		var cells logitCells

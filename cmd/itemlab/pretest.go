@@ -38,7 +38,10 @@ items. It
      promoted item's a, b, c can go straight into the bank;
   2. computes classical evidence against the operational score (p, corrected
      point-biserial, distractor analysis and the classical flags);
-  3. runs Mantel–Haenszel DIF when the responses have a group column;
+  3. runs Mantel–Haenszel DIF when the responses have a group column,
+     matching candidates on the operational score plus the pretest item's
+     own score (Holland & Thayer 1988, as difR does), or on the operational
+     score alone with --match exclude-item;
   4. decides promote, revise, reject or insufficient with every reason, as a
      code and as a sentence for the item writer.
 
