@@ -78,7 +78,9 @@ func LoadData(out *Output, o DataOptions) (*analysis.Dataset, error) {
 		return nil, err
 	}
 	for _, r := range recs {
-		out.AddInput(r)
+		if err := out.AddInput(r); err != nil {
+			return nil, err
+		}
 	}
 	out.Warn(d.Warnings...)
 	return d, nil

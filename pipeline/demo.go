@@ -59,10 +59,9 @@ func Demo(ctx context.Context, o DemoOptions) (*DemoResult, error) {
 	if o.Seed == 0 {
 		o.Seed = 1
 	}
-	if err := checkReplaceable(o.Out, o.Force); err != nil {
-		return nil, err
-	}
-	out, err := NewOutput(o.Out, o.Invocation, o.Log)
+	// A previous demo is replaced without --force.
+	_, err := os.Stat(filepath.Join(o.Out, "data", "simulation.json"))
+	out, err := NewOutput(o.Out, o.Invocation, o.Log, o.Force || err == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -98,17 +97,4 @@ func Demo(ctx context.Context, o DemoOptions) (*DemoResult, error) {
 		return nil, err
 	}
 	return res, out.CommitFolder()
-}
-
-// checkReplaceable refuses to replace an existing folder unless it is empty,
-// holds a previous itemlab demo, or force is set.
-func checkReplaceable(dir string, force bool) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil || len(entries) == 0 || force {
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "simulation.json")); err == nil {
-		return nil
-	}
-	return Inputf("%s exists and is not a previous demo; choose another --out or add --force to replace it", dir)
 }

@@ -73,7 +73,9 @@ func ReadInput(out *Output, what, path string) ([]byte, error) {
 		return nil, err
 	}
 	data, err := io.ReadAll(in)
-	out.AddInput(in.record())
+	if cerr := out.AddInput(in.record()); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
 		return nil, Inputf("%s: %v", path, err)
 	}
@@ -87,7 +89,9 @@ func LoadParams(out *Output, what, file string) ([]analysis.ItemParams, error) {
 		return nil, err
 	}
 	ps, err := reports.ReadParams(ingest.Source{Name: file, R: in})
-	out.AddInput(in.record())
+	if cerr := out.AddInput(in.record()); cerr != nil {
+		return nil, cerr
+	}
 	if err != nil {
 		return nil, asInput(err)
 	}
@@ -114,7 +118,9 @@ func LoadFormParams(out *Output, what, file string) (FormParams, error) {
 		return fp, err
 	}
 	fp.Cov, err = reports.ReadParamCov(ingest.Source{Name: covFile, R: in})
-	out.AddInput(in.record())
+	if cerr := out.AddInput(in.record()); cerr != nil {
+		return fp, cerr
+	}
 	if err != nil {
 		return fp, asInput(err)
 	}
@@ -128,7 +134,9 @@ func LoadScale(out *Output, what, file string) (*scale.Scale, error) {
 		return nil, err
 	}
 	s, err := reports.ReadScale(file, in)
-	out.AddInput(in.record())
+	if cerr := out.AddInput(in.record()); cerr != nil {
+		return nil, cerr
+	}
 	return s, asInput(err)
 }
 
@@ -140,7 +148,9 @@ func LoadFitPopulation(out *Output, what, file string) (projection.Population, e
 		return projection.Population{}, err
 	}
 	p, err := reports.ReadFitPopulation(file, in)
-	out.AddInput(in.record())
+	if cerr := out.AddInput(in.record()); cerr != nil {
+		return projection.Population{}, cerr
+	}
 	return p, asInput(err)
 }
 
@@ -155,7 +165,9 @@ func LoadRules(out *Output, file string) (pretest.Rules, error) {
 		return pretest.Rules{}, err
 	}
 	r, err := pretest.ReadRules(file, in)
-	out.AddInput(in.record())
+	if cerr := out.AddInput(in.record()); cerr != nil {
+		return pretest.Rules{}, cerr
+	}
 	if err != nil {
 		return r, asInput(fmt.Errorf("%w", err))
 	}

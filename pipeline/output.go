@@ -44,28 +44,67 @@ type Output struct {
 	warnings []error
 	stages   []reports.StageRecord
 	spec     string
+	lock     *os.File // the output folder's lock (lockTarget)
+	hold     *os.File // the staging folder, locked while this Output lives
+	conflict error    // an input the output folder would replace
 }
 
-// NewOutput stages outputs for the folder dir. A nil log means Discard.
-func NewOutput(dir string, inv Invocation, log Logger) (*Output, error) {
+// NewOutput stages outputs for the folder dir, which Commit replaces as a
+// whole. An existing non-empty dir must hold an earlier run of the same
+// command (inv.Command) and force must be set; a folder holding files that
+// run did not write is never replaced. The folder is locked against other
+// itemlab processes until Commit or Abort. A nil log means Discard.
+func NewOutput(dir string, inv Invocation, log Logger, force bool) (*Output, error) {
 	if dir == "" {
 		return nil, Inputf("--out is required: the folder to write results into")
+	}
+	if log == nil {
+		log = Discard
 	}
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
 		return nil, Inputf("--out %s is a file, want a folder", dir)
 	}
 	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
+	if err := os.MkdirAll(parent, 0o777); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(parent, ".itemlab-tmp-")
+	lock, err := lockTarget(dir)
 	if err != nil {
 		return nil, err
 	}
-	if log == nil {
-		log = Discard
+	if err := checkReplace(dir, inv.Command, force); err != nil {
+		releaseLock(lock)
+		return nil, err
 	}
-	return &Output{Log: log, dir: dir, tmp: tmp, started: time.Now(), inv: inv}, nil
+	removeStale(parent, log)
+	tmp, err := os.MkdirTemp(parent, ".itemlab-tmp-")
+	if err != nil {
+		releaseLock(lock)
+		return nil, err
+	}
+	// MkdirTemp makes the folder 0700; a run folder is for colleagues too.
+	os.Chmod(tmp, 0o777&^umask())
+	hold, err := os.Open(tmp)
+	if err == nil {
+		tryLock(hold)
+	}
+	return &Output{Log: log, dir: dir, tmp: tmp, started: time.Now(), inv: inv, lock: lock, hold: hold}, nil
+}
+
+func releaseLock(f *os.File) {
+	if f != nil {
+		os.Remove(f.Name())
+		f.Close()
+	}
+}
+
+func (o *Output) release() {
+	if o.hold != nil {
+		o.hold.Close()
+		o.hold = nil
+	}
+	releaseLock(o.lock)
+	o.lock = nil
 }
 
 // Dir is the destination folder.
@@ -80,8 +119,16 @@ func (o *Output) SetSeed(seed uint64) { o.seed = &seed }
 // SetSpec records the text of the exam spec in the manifest.
 func (o *Output) SetSpec(text string) { o.spec = text }
 
-// AddInput records an input file in the manifest.
-func (o *Output) AddInput(r reports.FileRecord) { o.inputs = append(o.inputs, r) }
+// AddInput records an input file in the manifest. An input that lies in the
+// output folder is an error (the folder would be replaced), returned now and
+// by every later Write and Commit.
+func (o *Output) AddInput(r reports.FileRecord) error {
+	o.inputs = append(o.inputs, r)
+	if o.conflict == nil && !within(r.Path, o.tmp) && within(r.Path, o.dir) {
+		o.conflict = inputConflict(o.dir, r.Path)
+	}
+	return o.conflict
+}
 
 // Warn records warnings for the manifest and passes each to the Logger. A
 // warning about an item with the code of an earlier one about the same item
@@ -116,13 +163,16 @@ func (o *Output) Warnings() []error { return o.warnings }
 
 // path returns where a new output file is staged; name may contain "/".
 func (o *Output) path(name string) (string, error) {
+	if o.conflict != nil {
+		return "", o.conflict
+	}
 	for _, in := range o.inputs {
 		if sameFile(in.Path, filepath.Join(o.dir, name)) {
 			return "", Inputf("refusing to write %s over the input file %s", filepath.Join(o.dir, name), in.Path)
 		}
 	}
 	p := filepath.Join(o.tmp, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 		return "", err
 	}
 	o.names = append(o.names, name)
@@ -166,32 +216,19 @@ func (o *Output) JSON(name string, v any) error {
 // (the workbook and charts of the report stage) as outputs.
 func (o *Output) adopt(names ...string) { o.names = append(o.names, names...) }
 
-// Commit writes manifest.json and moves every staged file into the output
-// folder, replacing files of the same names.
-func (o *Output) Commit() error {
-	if err := o.JSON(reports.FileManifest, o.manifest()); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(o.dir, 0o755); err != nil {
-		return err
-	}
-	for _, name := range o.names {
-		dst := filepath.Join(o.dir, name)
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(o.tmp, name), dst); err != nil {
-			return err
-		}
-	}
-	return os.RemoveAll(o.tmp)
-}
+// Commit writes manifest.json and puts the staged folder in place of the
+// output folder (CommitFolder).
+func (o *Output) Commit() error { return o.CommitFolder() }
 
 // CommitFolder writes manifest.json and puts the staged folder in place of
 // the output folder as a whole: an existing folder is moved aside, the new
 // one renamed into place, and the old one removed. Work that fails before
 // this leaves the previous folder untouched.
 func (o *Output) CommitFolder() error {
+	defer o.release()
+	if o.conflict != nil {
+		return o.conflict
+	}
 	if err := o.JSON(reports.FileManifest, o.manifest()); err != nil {
 		return err
 	}
@@ -214,8 +251,12 @@ func (o *Output) CommitFolder() error {
 	return nil
 }
 
-// Abort removes the staged files; after Commit it does nothing.
-func (o *Output) Abort() { os.RemoveAll(o.tmp) }
+// Abort removes the staged files and releases the folder's lock; after
+// Commit it does nothing.
+func (o *Output) Abort() {
+	os.RemoveAll(o.tmp)
+	o.release()
+}
 
 func (o *Output) manifest() *reports.Manifest {
 	m := &reports.Manifest{

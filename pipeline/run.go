@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"time"
 
@@ -98,17 +97,23 @@ func Run(ctx context.Context, sf *SpecFile, o RunOptions) (*Summary, error) {
 	if o.Out == "" {
 		return nil, Inputf("--out is required: the run folder to create")
 	}
-	if _, err := os.Stat(o.Out); err == nil && !o.Force {
-		return nil, Inputf("%s exists; choose another --out or add --force to replace it", o.Out)
-	}
-	out, err := NewOutput(o.Out, o.Invocation, o.Log)
+	out, err := NewOutput(o.Out, o.Invocation, o.Log, o.Force)
 	if err != nil {
 		return nil, err
 	}
 	defer out.Abort()
 	out.SetSpec(sf.Text)
 	if sf.Record != nil {
-		out.AddInput(*sf.Record)
+		if err := out.AddInput(*sf.Record); err != nil {
+			return nil, err
+		}
+	}
+	// Every file the spec names is an input: refuse now, before any stage,
+	// an output folder that would replace one of them.
+	for _, p := range sf.Spec.InputPaths() {
+		if within(p, o.Out) {
+			return nil, inputConflict(o.Out, p)
+		}
 	}
 	sum, err := RunStages(ctx, out, "", sf.Spec)
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 // through the simulate stage and returns the simulation's cut θ.
 func simulateForms(t *testing.T, dir string, o simulate.Options) float64 {
 	t.Helper()
-	out, err := NewOutput(filepath.Join(dir, "data"), Invocation{Command: "test"}, nil)
+	out, err := NewOutput(filepath.Join(dir, "data"), Invocation{Command: "test"}, nil, false)
 	if err != nil {
 		t.Fatal(err)
 	}

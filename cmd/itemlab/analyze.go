@@ -99,6 +99,7 @@ summary.json and manifest.json.`,
 	addDataFlags(c.Flags(), &df, false)
 	cf.add(c.Flags())
 	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
+	c.Flags().Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	return c
 }
 

@@ -90,6 +90,7 @@ q3_pairs.csv and manifest.json. A fit that stops at --max-iter says so.`,
 	addDataFlags(c.Flags(), &df, false)
 	addCalibrateFlags(c.Flags(), &cf)
 	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
+	c.Flags().Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	c.Flags().BoolVarP(&quiet, "quiet", "q", false, "no progress on stderr")
 	return c
 }

@@ -28,7 +28,8 @@ func addDataFlags(fs *pflag.FlagSet, d *pipeline.DataOptions, itemsRequired bool
 
 // newOutput stages the outputs of command c for the folder dir.
 func newOutput(c *cobra.Command, env *Env, dir string, log *logger) (*pipeline.Output, error) {
-	return pipeline.NewOutput(dir, invocation(c, env), log)
+	force, _ := c.Flags().GetBool("force")
+	return pipeline.NewOutput(dir, invocation(c, env), log, force)
 }
 
 // invocation is what the manifest records of command c: its path, the

@@ -70,5 +70,6 @@ manifest.json.`,
 	addDataFlags(c.Flags(), &df, false)
 	addDIFFlags(c.Flags(), &ff)
 	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
+	c.Flags().Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	return c
 }

@@ -86,6 +86,7 @@ with --scale, conversion.csv and scale.json.`,
 	f.Uint64Var(&o.seed, "seed", 1, "random seed of the classical equating bootstrap")
 	f.Float64Var(&o.w1, "w1", 0.5, "weight of the new form's group in the synthetic population of IRT observed-score equating")
 	f.StringVar(&o.outDir, "out", "", "output `folder`")
+	f.Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	f.StringVar(&o.newData.Responses, "responses", "", "new form's responses `file` (optional)")
 	f.StringVar(&o.newData.Items, "items", "", "new form's items `file` (optional; only its operational items are equated)")
 	f.StringVar(&o.baseData.Responses, "base-responses", "", "base form's responses `file` (optional)")

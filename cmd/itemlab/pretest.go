@@ -126,6 +126,7 @@ manifest.json.`,
 	f.StringVar(&o.scaleFile, "scale", "", "scale.json: take the cut θ from it")
 	f.BoolVar(&o.noDIF, "no-dif", false, "skip DIF even when there is a group column")
 	f.StringVar(&o.outDir, "out", "", "output `folder`")
+	f.Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress on stderr")
 	return c
 }

@@ -71,6 +71,7 @@ accuracy.json and manifest.json.`,
 	f.IntVar(&o.reps, "reps", 200, "replications for the intervals (0 for none)")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed of the intervals")
 	f.StringVar(&o.outDir, "out", "", "output `folder`")
+	f.Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	f.StringVar(&o.df.Responses, "responses", "", "this administration's responses `file` (optional, for the observed pass rate)")
 	f.StringVar(&o.df.Items, "items", "", "items `file` of the responses (optional)")
 	return c

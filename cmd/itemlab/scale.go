@@ -120,6 +120,7 @@ Writes scale.json, conversion.csv and manifest.json.`,
 	}
 	c.Flags().StringVar(&paramsFile, "params", "", "item parameters `file` (params.csv from itemlab calibrate)")
 	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
+	c.Flags().Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	sf.add(c.Flags(), true)
 	addDataFlags(c.Flags(), &df, false)
 	return c
@@ -184,6 +185,7 @@ score_summary.json and manifest.json.`,
 	}
 	c.Flags().StringVar(&paramsFile, "params", "", "item parameters `file` on the scale's θ metric")
 	c.Flags().StringVar(&outDir, "out", "", "output `folder`")
+	c.Flags().Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	sf.add(c.Flags(), false)
 	addDataFlags(c.Flags(), &df, true)
 	return c

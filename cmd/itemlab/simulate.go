@@ -58,6 +58,7 @@ built around: 100 operational + 25 pretest items, five domains weighted
 	}
 	f := c.Flags()
 	f.StringVar(&o.out, "out", "", "output `folder`")
+	f.Bool("force", false, "replace the --out folder when it holds an earlier run of this same command")
 	f.Uint64Var(&o.seed, "seed", 1, "random seed")
 	f.IntVar(&o.sim.Examinees, "examinees", 1834, "candidates per form")
 	f.IntVar(&o.sim.Operational, "items", 100, "operational (scored) items per form")

@@ -408,3 +408,27 @@ func isPostgresURL(p string) bool {
 	l := strings.ToLower(p)
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
 }
+
+// InputPaths are the files the spec names (resolved like Path): the data,
+// the base scale and form, the pretest rules and the alternate forms.
+func (s *Spec) InputPaths() []string {
+	var ps []string
+	add := func(p string) {
+		if p != "" {
+			ps = append(ps, s.Path(p))
+		}
+	}
+	add(s.Responses)
+	add(s.Items)
+	add(s.Scale.Base)
+	if b := s.BaseForm; b != nil {
+		add(b.Params)
+		add(b.Responses)
+		add(b.Items)
+	}
+	add(s.Pretest.Rules)
+	for _, a := range s.Projection.AltParams {
+		add(a)
+	}
+	return ps
+}
