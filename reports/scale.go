@@ -47,8 +47,9 @@ const (
 		"pass ⇔ raw ≥ raw cut; the raw cut reports exactly cut and every raw score below it at most cut − 1, " +
 		"every raw score at or above it at least cut, whatever the rounding gives (Kolen & Brennan 2014, ch. 9)"
 	BelowChanceRule = "tcc: raw scores below the anchor x_a (the first raw score above the chance score Σc where the TCC conversion steps " +
-		"no faster than the line from raw 0 at the scale minimum; at most the raw cut) are interpolated linearly in θ from raw 0 at min " +
-		"to x_a (Kolen & Brennan 2014, ch. 6); when x_a is the first score above Σc the line continues the TCC's step at x_a instead; " +
+		"no faster than the line from raw 0 at the scale minimum) are interpolated linearly in θ from raw 0 at min " +
+		"to x_a (Kolen & Brennan 2014, ch. 6); the line continues the TCC's step at its lowest row instead (clipped at min) when that is flatter at the first score above Σc, " +
+		"when no anchor exists before the TCC's steps stop shrinking, and when the raw cut comes first; " +
 		"their csem is csem_raw times the line's step in scale points (Feldt & Qualls 1998), theta_from = below_chance; " +
 		"a perfect score gets τ⁻¹(J − ½); eap: no interpolation"
 )

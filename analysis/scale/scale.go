@@ -286,18 +286,22 @@ type Conversion struct {
 //   - x_a is the smallest raw score above Σc (and above 0) at which the
 //     TCC conversion's step to the next score, θ(x_a+1) − θ(x_a), is no
 //     larger than the step of the straight line from raw 0 at the θ of the
-//     scale minimum to x_a, (θ(x_a) − θ_min)/x_a; it is never above the
-//     TCC's raw cut;
+//     scale minimum to x_a, (θ(x_a) − θ_min)/x_a;
 //   - raw 0 is put at the scale minimum, θ_min = ThetaCut + (Min − Cut)/Slope
-//     (Kolen & Brennan's lowest obtainable scale score), except when x_a is
-//     the first score above Σc: then the line continues the TCC's step at
-//     x_a down to raw 0, which stays at or above the minimum;
-//   - raw scores 0 < x < x_a are interpolated linearly in θ, so in
-//     unrounded scale score, between raw 0 and x_a.
+//     (Kolen & Brennan's lowest obtainable scale score), and raw scores
+//     0 < x < x_a are interpolated linearly in θ, so in unrounded scale
+//     score, between raw 0 and x_a.
 //
 // So the scale score rises from the minimum in even steps that lie between
-// the TCC's steps on either side of x_a, with no jump. The θ of these rows
-// is a convention, not an estimate, and 1/√I(θ) would mean nothing there:
+// the TCC's steps on either side of x_a, with no jump. In three cases the
+// line instead continues the TCC's step at the lowest TCC row it joins,
+// down to raw 0 (clipped at the minimum): when x_a is the first score above
+// Σc and that step is flatter than the line from the minimum (as on most
+// forms without guessing), when no x_a is found before the TCC's steps stop
+// shrinking (past its steep lower end), and when the TCC's raw cut comes
+// before x_a (the line then continues the step into the raw cut, so every
+// score below the raw cut keeps a θ below θ_cut). The θ of these rows is a
+// convention, not an estimate, and 1/√I(θ) would mean nothing there:
 // their CSEM is Lord's raw-score CSEM at θ (near √Σc(1 − c), the spread of
 // guessing) times the line's step in scale points per raw point, the
 // delta-method approximation of Feldt & Qualls (1998), and ThetaSE is that
@@ -415,31 +419,45 @@ func tccThetas(items []irt.Item, s *Scale, rows []ConversionRow) (int, error) {
 	rows[J].Theta, rows[J].From = top, BasisTCCTop
 
 	// The anchor x_a: the first score above Σc where the TCC steps no
-	// faster than the line from the scale minimum, and no later than the
-	// raw cut by TCC.
+	// faster than the line from the scale minimum, searched while the TCC's
+	// steps shrink and no later than the raw cut by TCC.
 	lo := s.thetaOf(s.Min)
-	xa := first
-	for ; xa < J; xa++ {
-		if rows[xa].Theta >= s.ThetaCut-CutTolerance {
+	stepAt := func(x int) float64 { return rows[x+1].Theta - rows[x].Theta }
+	xa, found := first, false
+	for x := first; x < J; x++ {
+		if rows[x].Theta >= s.ThetaCut-CutTolerance || stepAt(x) <= (rows[x].Theta-lo)/float64(x) {
+			xa, found = x, true
 			break
 		}
-		step := rows[xa+1].Theta - rows[xa].Theta
-		if step <= (rows[xa].Theta-lo)/float64(xa) {
-			break
+		if x > first && stepAt(x) > stepAt(x-1) {
+			break // past the steep end of the TCC: no anchor
 		}
 	}
+	capped := rows[xa].Theta >= s.ThetaCut-CutTolerance
 	var step float64
-	if xa == first && xa < J {
+	switch {
+	case capped && xa > first:
+		// The raw cut comes before an anchor: continue the TCC's step
+		// into the raw cut, so the score below it keeps its TCC θ (below
+		// θ_cut).
+		step = stepAt(xa - 1)
+	case xa == first:
 		// Continue the TCC's own step below the first invertible score,
-		// down to the scale minimum at most.
-		step = math.Min(rows[xa+1].Theta-rows[xa].Theta, (rows[xa].Theta-lo)/float64(xa))
-	} else {
+		// or the line from the minimum if that is flatter.
+		step = stepAt(xa)
+		if found {
+			step = math.Min(step, (rows[xa].Theta-lo)/float64(xa))
+		}
+	default:
 		step = (rows[xa].Theta - lo) / float64(xa)
 	}
-	if !(step > 0) && xa < J {
-		// θ(x_a) at or below the scale minimum's θ: keep the rows
-		// increasing with the TCC's step.
-		step = rows[xa+1].Theta - rows[xa].Theta
+	if !(step > 0) {
+		step = stepAt(xa)
+	}
+	if capped {
+		// A cut below the first invertible score's θ: raw first − 1 as far
+		// below θ_cut as the raw cut is above it.
+		step = math.Max(step, 2*(rows[xa].Theta-s.ThetaCut+CutTolerance))
 	}
 	for x := 0; x < xa; x++ {
 		rows[x].Theta = rows[xa].Theta - float64(xa-x)*step
