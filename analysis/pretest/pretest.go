@@ -183,7 +183,7 @@ func Decide(ev Evidence, r Rules) Review {
 	// Key and distractors.
 	if !ev.PreScored {
 		if m := miskeyMessage(st); m != "" {
-			rs.add("possible_miskey", NeedsRevision, "miskey check", "%s — check the key", m)
+			rs.add("possible_miskey", NeedsRevision, "miskey check", "%s — check the key (a distractor that outscores the key revises the item)", m)
 		}
 		var rare, dead []string
 		for _, o := range st.Options {
@@ -288,8 +288,13 @@ func options(list []string) string {
 }
 
 // miskeyMessage explains why the key looks wrong, or returns "" when it
-// does not: a distractor with a higher point-biserial than the key, or chosen
-// more often than the key by the top fifth of candidates.
+// does not: a distractor with a higher point-biserial than the key, or one
+// that draws stronger candidates more than weaker ones (a larger share of
+// the top fifth than of the bottom fifth) and is chosen more often than the
+// key by the top fifth. The second condition needs both parts: on a hard
+// item that the top fifth answers correctly less than half the time, one
+// attractive distractor can take the plurality there with nothing wrong with
+// the key — its share then falls with the score, as a distractor's should.
 func miskeyMessage(st *classical.ItemStats) string {
 	var key *classical.OptionStats
 	for k := range st.Options {
@@ -305,7 +310,7 @@ func miskeyMessage(st *classical.ItemStats) string {
 		if o.IsKey || o.Omit {
 			continue
 		}
-		if o.Groups[top] > key.Groups[top] {
+		if o.Groups[top] > key.Groups[top] && o.Groups[top] > o.Groups[0] {
 			return fmt.Sprintf("option %s is chosen more often than the key %s by the top 20 %% of candidates (%.0f %% vs %.0f %%)",
 				o.Code, key.Code, 100*o.Groups[top], 100*key.Groups[top])
 		}

@@ -155,6 +155,16 @@ func TestDecideRules(t *testing.T) {
 		{"weak slope only", func(ev *Evidence) { ev.Item.A = 0.3 }, Promote, "low_discrimination", "min_a 0.40"},
 		{"weak, not calibrated", func(ev *Evidence) { ev.Stats.RPBisCorrected = 0.10; ev.Item = nil }, Revise, "low_discrimination", "revise_rpbis 0.15"},
 		{"miskey", func(ev *Evidence) { ev.Stats.Options[1].Groups[classical.ScoreGroups-1] = 0.95 }, Revise, "possible_miskey", "check the key"},
+		{"hard, one dominant distractor", func(ev *Evidence) {
+			// The top fifth answers it correctly 47 % of the time and the
+			// rest choose B, whose share falls with the score: no key problem.
+			o := ev.Stats.Options
+			ev.Stats.P, ev.Stats.RPBisCorrected = 0.32, 0.15
+			o[0].Prop, o[0].RPBis, o[0].Groups = 0.32, 0.15, [classical.ScoreGroups]float64{0.24, 0.24, 0.30, 0.32, 0.47}
+			o[1].Prop, o[1].RPBis, o[1].Groups = 0.66, -0.15, [classical.ScoreGroups]float64{0.74, 0.74, 0.68, 0.66, 0.52}
+			o[2].Prop, o[2].Groups = 0.01, [classical.ScoreGroups]float64{0.01, 0.01, 0.01, 0.01, 0.005}
+			o[3].Prop, o[3].Groups = 0.01, [classical.ScoreGroups]float64{0.01, 0.01, 0.01, 0.01, 0.005}
+		}, Promote, "nonfunctioning_distractor", "nonfunctioning_share 5 %"},
 		{"misfit", func(ev *Evidence) { ev.SX2P = 0.001 }, Revise, "misfit", "misfit_p 0.01"},
 		{"both mean squares", func(ev *Evidence) { ev.Infit, ev.Outfit = 1.4, 1.5 }, Promote, "misfit_mnsq", "infit mean square 1.40 and outfit mean square 1.50"},
 		{"imprecise b", func(ev *Evidence) { ev.SE.B = 0.7 }, Promote, "large_se", "max_se_b 0.50"},
