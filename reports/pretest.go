@@ -12,8 +12,9 @@ import (
 //	item_id,domain,decision,reasons,notes,n_answered,p,rpbis_corrected,a,b,c,
 //	se_a,se_b,se_c,infit,outfit,sx2_p,info_at_cut,mh_d_dif,ets_category,flags
 //
-// reasons holds the codes (worst first, ;-joined), notes the sentences for
-// the item writer (" | "-joined), each prefixed by its severity.
+// reasons holds the codes (worst first, ;-joined, each code once), notes the
+// sentences for the item writer (" | "-joined), each prefixed by its
+// severity and naming the rule and threshold behind it.
 func PretestTable(res *pretest.Result) *Table {
 	t := &Table{Header: []string{"item_id", "domain", "decision", "reasons", "notes", "n_answered", "p", "rpbis_corrected",
 		"a", "b", "c", "se_a", "se_b", "se_c", "infit", "outfit", "sx2_p", "info_at_cut", "mh_d_dif", "ets_category", "flags"}}
@@ -87,10 +88,12 @@ type PretestJSON struct {
 	Reasons  []ReasonJSON `json:"reasons"`
 }
 
-// ReasonJSON is one reason.
+// ReasonJSON is one reason: rule is the rules field (by its YAML name)
+// that decided its severity, which the message names with its threshold.
 type ReasonJSON struct {
 	Code     string `json:"code"`
 	Severity string `json:"severity"`
+	Rule     string `json:"rule"`
 	Message  string `json:"message"`
 }
 
@@ -105,7 +108,7 @@ func NewPretestFile(res *pretest.Result, cutTheta float64, method string) *Prete
 		}
 		pj := PretestJSON{ItemID: r.Evidence.Stats.Item.ID, Decision: string(r.Decision), Reasons: []ReasonJSON{}}
 		for _, x := range r.Reasons {
-			pj.Reasons = append(pj.Reasons, ReasonJSON{x.Code, x.Severity.String(), x.Message})
+			pj.Reasons = append(pj.Reasons, ReasonJSON{x.Code, x.Severity.String(), x.Rule, x.Message})
 		}
 		f.Reviews = append(f.Reviews, pj)
 	}

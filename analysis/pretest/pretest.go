@@ -37,10 +37,15 @@ func (s Severity) String() string {
 }
 
 // Reason is one finding of the review: a short code for machines and a
-// sentence for the item writer.
+// sentence for the item writer. Each code appears at most once per item:
+// when several rules look at the same property (the point-biserial and the
+// IRT slope, the p-value and b), their evidence is one reason whose message
+// names every rule and threshold, and Rule names the rule that set the
+// severity.
 type Reason struct {
 	Code     string
 	Severity Severity
+	Rule     string // the Rules field (its YAML name) that decided the severity
 	Message  string
 }
 
@@ -67,101 +72,173 @@ type Review struct {
 	Reasons  []Reason
 }
 
+// reasons collects the findings of one item, one Reason per code.
+type reasons []Reason
+
+// add records a finding under code. A second finding under the same code is
+// merged into the first: the messages are joined with "; " and the more
+// severe finding's severity and rule are kept.
+func (rs *reasons) add(code string, sev Severity, rule, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	for k := range *rs {
+		x := &(*rs)[k]
+		if x.Code != code {
+			continue
+		}
+		x.Message += "; " + msg
+		if sev > x.Severity {
+			x.Severity, x.Rule = sev, rule
+		}
+		return
+	}
+	*rs = append(*rs, Reason{Code: code, Severity: sev, Rule: rule, Message: msg})
+}
+
 // Decide decides one pretest item: insufficient when fewer than
 // rules.MinResponses candidates answered it; otherwise reject when any
 // reason rejects, revise when any needs revision, promote when only notes (or
-// nothing) remain. Every reason that applies is listed, worst first.
+// nothing) remain. Every reason that applies is listed, worst first, each
+// code once; every message names the rule (the Rules field by its YAML
+// name) and the threshold behind it.
+//
+// What blocks promotion is what makes the item's score unfit to count: a
+// difficulty outside the p range, a b far outside the scale, low or negative
+// discrimination, a key that looks wrong, misfit, DIF category C, many
+// omits, a failed calibration, too few responses. A non-functioning distractor
+// never blocks promotion: it is a note for the item writer (see Rules).
 func Decide(ev Evidence, r Rules) Review {
 	st := ev.Stats
-	var rs []Reason
-	add := func(code string, sev Severity, format string, args ...any) {
-		rs = append(rs, Reason{Code: code, Severity: sev, Message: fmt.Sprintf(format, args...)})
-	}
+	var rs reasons
 	pct := func(x float64) string { return fmt.Sprintf("%.0f %%", 100*x) }
+	pct1 := func(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
+	calibrated := ev.Item != nil && !math.IsNaN(ev.Item.A)
 
-	// Difficulty.
+	// Difficulty: the p-value decides (it is estimated precisely, SE ≈ 0.01
+	// at 2,000 candidates); b adds the IRT view.
 	switch {
 	case st.P > r.RejectPMax:
-		add("too_easy", Rejects, "%s of candidates answer it correctly (above %s): it tells candidates apart hardly at all", pct(st.P), pct(r.RejectPMax))
+		rs.add("too_easy", Rejects, "reject_p_max", "%s of candidates answer it correctly, above reject_p_max %s: it tells candidates apart hardly at all", pct(st.P), pct(r.RejectPMax))
 	case st.P < r.RejectPMin:
-		add("too_hard", Rejects, "only %s of candidates answer it correctly (below %s, near guessing): check the key and the content", pct(st.P), pct(r.RejectPMin))
+		rs.add("too_hard", Rejects, "reject_p_min", "only %s of candidates answer it correctly, below reject_p_min %s (near guessing): check the key and the content", pct(st.P), pct(r.RejectPMin))
 	case st.P > r.TargetPMax:
-		add("difficulty_out_of_range", NeedsRevision, "%s answer it correctly, above the target range %s–%s: make it harder", pct(st.P), pct(r.TargetPMin), pct(r.TargetPMax))
+		rs.add("difficulty_out_of_range", Note, "target_p_max", "%s answer it correctly, above target_p_max %s: it can be scored, but it is easy and says little about candidates near the cut", pct(st.P), pct(r.TargetPMax))
 	case st.P < r.TargetPMin:
-		add("difficulty_out_of_range", NeedsRevision, "%s answer it correctly, below the target range %s–%s: make it easier or clearer", pct(st.P), pct(r.TargetPMin), pct(r.TargetPMax))
+		rs.add("difficulty_out_of_range", Note, "target_p_min", "%s answer it correctly, below target_p_min %s: it can be scored, but it is hard; check that the content is fair", pct(st.P), pct(r.TargetPMin))
 	}
-	if ev.Item != nil {
-		if b := ev.Item.B(); ev.Item.A > 0 && (b < r.BMin || b > r.BMax) {
-			add("difficulty_out_of_range", NeedsRevision, "IRT difficulty b = %.2f is outside %.1f to %.1f on the operational scale", b, r.BMin, r.BMax)
+	if calibrated && ev.Item.A > 0 {
+		if b := ev.Item.B(); b < r.BMin || b > r.BMax {
+			code := "difficulty_out_of_range"
+			switch {
+			case st.P > r.RejectPMax:
+				code = "too_easy"
+			case st.P < r.RejectPMin:
+				code = "too_hard"
+			}
+			rs.add(code, NeedsRevision, "b_min/b_max", "IRT difficulty b = %.2f is outside b_min %.1f to b_max %.1f on the operational scale, far from the cut", b, r.BMin, r.BMax)
 		}
 	}
 
-	// Discrimination.
+	// Discrimination: the corrected point-biserial against the operational
+	// score, and the IRT slope when the item was calibrated. The
+	// point-biserial shrinks for easy and hard items and with guessing; the
+	// slope does not, so below the revision floor the two must agree.
 	rp := st.RPBisCorrected
+	aMsg := ""
+	if calibrated {
+		aMsg = fmt.Sprintf("IRT slope a = %.2f", ev.Item.A)
+	}
 	switch {
 	case math.IsNaN(rp):
+		if calibrated && ev.Item.A < r.MinA {
+			rs.add("low_discrimination", NeedsRevision, "min_a", "%s is below min_a %.2f", aMsg, r.MinA)
+		}
 	case rp < 0:
-		add("negative_discrimination", Rejects, "stronger candidates do worse on it than weaker ones (point-biserial %.2f): the key or the stem is wrong", rp)
+		m := fmt.Sprintf("stronger candidates do worse on it than weaker ones (corrected point-biserial %.2f, below 0", rp)
+		if calibrated {
+			m += ", " + aMsg
+		}
+		rs.add("negative_discrimination", Rejects, "negative point-biserial", "%s): the key or the stem is wrong", m)
 	case rp < r.RejectRPBis:
-		add("low_discrimination", Rejects, "it does not separate stronger from weaker candidates (point-biserial %.2f, below %.2f)", rp, r.RejectRPBis)
-	case rp < r.ReviseRPBis:
-		add("low_discrimination", NeedsRevision, "it separates stronger from weaker candidates only weakly (point-biserial %.2f, below %.2f)", rp, r.ReviseRPBis)
-	}
-	if ev.Item != nil && !math.IsNaN(ev.Item.A) && ev.Item.A < r.MinA && !(rp < 0) {
-		add("low_discrimination", NeedsRevision, "IRT slope a = %.2f is below %.2f", ev.Item.A, r.MinA)
+		m := fmt.Sprintf("it does not separate stronger from weaker candidates (corrected point-biserial %.2f, below reject_rpbis %.2f", rp, r.RejectRPBis)
+		if calibrated {
+			m += ", " + aMsg
+		}
+		rs.add("low_discrimination", Rejects, "reject_rpbis", "%s)", m)
+	default:
+		lowR := rp < r.ReviseRPBis
+		lowA := calibrated && ev.Item.A < r.MinA
+		rMsg := fmt.Sprintf("corrected point-biserial %.2f", rp)
+		switch {
+		case lowR && lowA:
+			rs.add("low_discrimination", NeedsRevision, "revise_rpbis+min_a", "it separates stronger from weaker candidates only weakly (%s, below revise_rpbis %.2f, and %s, below min_a %.2f)", rMsg, r.ReviseRPBis, aMsg, r.MinA)
+		case lowR && !calibrated:
+			rs.add("low_discrimination", NeedsRevision, "revise_rpbis", "it separates stronger from weaker candidates only weakly (%s, below revise_rpbis %.2f; not calibrated)", rMsg, r.ReviseRPBis)
+		case lowR:
+			rs.add("low_discrimination", Note, "revise_rpbis", "%s is below revise_rpbis %.2f, but %s is at least min_a %.2f: the point-biserial is low because of its difficulty, not its discrimination", rMsg, r.ReviseRPBis, aMsg, r.MinA)
+		case lowA:
+			rs.add("low_discrimination", Note, "min_a", "%s is below min_a %.2f, but the %s is at least revise_rpbis %.2f", aMsg, r.MinA, rMsg, r.ReviseRPBis)
+		}
 	}
 
-	// Distractors.
+	// Key and distractors.
 	if !ev.PreScored {
 		if m := miskeyMessage(st); m != "" {
-			add("possible_miskey", NeedsRevision, "%s — check the key", m)
+			rs.add("possible_miskey", NeedsRevision, "miskey check", "%s — check the key (a distractor that outscores the key revises the item)", m)
 		}
-		var dead []string
-		sev := Note
+		var rare, dead []string
 		for _, o := range st.Options {
-			if !o.Omit && !o.IsKey && o.Prop < r.NonfunctioningShare {
-				dead = append(dead, fmt.Sprintf("%s (%.1f %%)", o.Code, 100*o.Prop))
-				if o.Prop < r.DeadShare {
-					sev = NeedsRevision
-				}
+			if o.Omit || o.IsKey || o.Prop >= r.NonfunctioningShare {
+				continue
+			}
+			if o.Prop < r.DeadShare {
+				dead = append(dead, fmt.Sprintf("%s (%s)", o.Code, pct1(o.Prop)))
+			} else {
+				rare = append(rare, fmt.Sprintf("%s (%s)", o.Code, pct1(o.Prop)))
 			}
 		}
+		var parts []string
 		if len(dead) > 0 {
-			if len(dead) >= r.ReviseNonfunctioning {
-				sev = NeedsRevision
+			parts = append(parts, fmt.Sprintf("%s chosen by fewer than dead_share %s of candidates", options(dead), pct(r.DeadShare)))
+		}
+		if len(rare) > 0 {
+			parts = append(parts, fmt.Sprintf("%s chosen by fewer than nonfunctioning_share %s", options(rare), pct(r.NonfunctioningShare)))
+		}
+		if len(parts) > 0 {
+			rule := "nonfunctioning_share"
+			if len(dead) > 0 {
+				rule = "dead_share"
 			}
-			what := "option " + dead[0] + " is"
-			if len(dead) > 1 {
-				what = "options " + strings.Join(dead, ", ") + " are"
-			}
-			add("nonfunctioning_distractor", sev, "%s chosen by fewer than %s of candidates: write a more plausible distractor", what, pct(r.NonfunctioningShare))
+			rs.add("nonfunctioning_distractor", Note, rule, "%s: for the item writer, write a more plausible distractor (this does not block promotion)", strings.Join(parts, "; "))
 		}
 	}
 	if st.OmitRate > r.MaxOmit {
-		add("high_omit", NeedsRevision, "%s of candidates skip it (above %s): it may be unclear or too long", pct(st.OmitRate), pct(r.MaxOmit))
+		rs.add("high_omit", NeedsRevision, "max_omit", "%s of candidates skip it, above max_omit %s: it may be unclear or too long", pct(st.OmitRate), pct(r.MaxOmit))
 	}
 
 	// IRT evidence.
 	if ev.CalibStatus != "" {
-		add("not_calibrated", NeedsRevision, "it could not be calibrated: %s", ev.CalibStatus)
+		rs.add("not_calibrated", NeedsRevision, "calibration", "it could not be calibrated: %s", ev.CalibStatus)
 	}
 	if !math.IsNaN(ev.SX2P) && ev.SX2P < r.MisfitP {
-		add("misfit", NeedsRevision, "the model does not fit its responses (S-X² p = %.3g, below %.2g)", ev.SX2P, r.MisfitP)
+		rs.add("misfit", NeedsRevision, "misfit_p", "the model does not fit its responses (S-X² p = %.3g, below misfit_p %.2g)", ev.SX2P, r.MisfitP)
 	}
+	var mnsq []string
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"infit", ev.Infit}, {"outfit", ev.Outfit}} {
 		if !math.IsNaN(f.v) && (f.v < r.MinMNSQ || f.v > r.MaxMNSQ) {
-			add("misfit_mnsq", Note, "%s mean square %.2f is outside %.1f–%.1f", f.name, f.v, r.MinMNSQ, r.MaxMNSQ)
-			break
+			mnsq = append(mnsq, fmt.Sprintf("%s mean square %.2f", f.name, f.v))
 		}
 	}
+	if len(mnsq) > 0 {
+		rs.add("misfit_mnsq", Note, "min_mnsq/max_mnsq", "%s outside min_mnsq %.1f to max_mnsq %.1f", strings.Join(mnsq, " and "), r.MinMNSQ, r.MaxMNSQ)
+	}
 	if ev.SE.B > r.MaxSEB && !math.IsNaN(ev.SE.B) {
-		add("large_se", NeedsRevision, "its difficulty is estimated imprecisely (SE of b = %.2f, above %.2f): more responses are needed", ev.SE.B, r.MaxSEB)
+		rs.add("large_se", Note, "max_se_b", "its difficulty is estimated imprecisely (SE of b = %.2f, above max_se_b %.2f): recalibrate it once it has more responses before the bank's b is used to pre-equate a form", ev.SE.B, r.MaxSEB)
 	}
 	if !math.IsNaN(ev.InfoAtCut) && ev.Item != nil && ev.InfoAtCut < r.MinInfoAtCut {
-		add("low_information_at_cut", Note, "it adds little information near the passing score (%.3f at the cut θ)", ev.InfoAtCut)
+		rs.add("low_information_at_cut", Note, "min_info_at_cut", "it adds little information near the passing score (%.3f at the cut θ, below min_info_at_cut %.2f)", ev.InfoAtCut, r.MinInfoAtCut)
 	}
 
 	// DIF.
@@ -172,9 +249,9 @@ func Decide(ev Evidence, r Rules) Review {
 			if r.RejectDIFC {
 				sev = Rejects
 			}
-			add("dif_c", sev, "large DIF (ETS category C, MH D-DIF %.2f) favouring the %s group: send it to fairness review", d.DDIF, d.Favours)
+			rs.add("dif_c", sev, "reject_dif_c", "large DIF (ETS category C, MH D-DIF %.2f) favouring the %s group: send it to fairness review", d.DDIF, d.Favours)
 		case dif.ETSB:
-			add("dif_b", Note, "moderate DIF (ETS category B, MH D-DIF %.2f) favouring the %s group", d.DDIF, d.Favours)
+			rs.add("dif_b", Note, "ETS category B", "moderate DIF (ETS category B, MH D-DIF %.2f) favouring the %s group", d.DDIF, d.Favours)
 		}
 	}
 
@@ -191,8 +268,8 @@ func Decide(ev Evidence, r Rules) Review {
 	switch {
 	case st.NAnswered < r.MinResponses:
 		rev.Decision = Insufficient
-		rev.Reasons = append([]Reason{{Code: "too_few_responses", Severity: NeedsRevision,
-			Message: fmt.Sprintf("only %d candidates answered it (need %d for stable statistics): pretest it again", st.NAnswered, r.MinResponses)}}, sorted...)
+		rev.Reasons = append([]Reason{{Code: "too_few_responses", Severity: NeedsRevision, Rule: "min_responses",
+			Message: fmt.Sprintf("only %d candidates answered it, fewer than min_responses %d for stable statistics: pretest it again", st.NAnswered, r.MinResponses)}}, sorted...)
 	case len(sorted) > 0 && sorted[0].Severity == Rejects:
 		rev.Decision = Reject
 	case len(sorted) > 0 && sorted[0].Severity == NeedsRevision:
@@ -201,9 +278,23 @@ func Decide(ev Evidence, r Rules) Review {
 	return rev
 }
 
+// options names one or more options: "option B (0.4 %) is" or
+// "options B (0.4 %), D (2.1 %) are".
+func options(list []string) string {
+	if len(list) == 1 {
+		return "option " + list[0] + " is"
+	}
+	return "options " + strings.Join(list, ", ") + " are"
+}
+
 // miskeyMessage explains why the key looks wrong, or returns "" when it
-// does not: a distractor with a higher point-biserial than the key, or chosen
-// more often than the key by the top fifth of candidates.
+// does not: a distractor with a higher point-biserial than the key, or one
+// that draws stronger candidates more than weaker ones (a larger share of
+// the top fifth than of the bottom fifth) and is chosen more often than the
+// key by the top fifth. The second condition needs both parts: on a hard
+// item that the top fifth answers correctly less than half the time, one
+// attractive distractor can take the plurality there with nothing wrong with
+// the key — its share then falls with the score, as a distractor's should.
 func miskeyMessage(st *classical.ItemStats) string {
 	var key *classical.OptionStats
 	for k := range st.Options {
@@ -219,7 +310,7 @@ func miskeyMessage(st *classical.ItemStats) string {
 		if o.IsKey || o.Omit {
 			continue
 		}
-		if o.Groups[top] > key.Groups[top] {
+		if o.Groups[top] > key.Groups[top] && o.Groups[top] > o.Groups[0] {
 			return fmt.Sprintf("option %s is chosen more often than the key %s by the top 20 %% of candidates (%.0f %% vs %.0f %%)",
 				o.Code, key.Code, 100*o.Groups[top], 100*key.Groups[top])
 		}

@@ -85,6 +85,9 @@ const (
 	FlawDIF             = "dif"
 	difShift            = 1.3 // b shift against the focal group of the DIF item
 	deadDistractorShare = 0.01
+	// attractShape is the shape of the gamma weights of distractor
+	// attractiveness (see simItem).
+	attractShape = 0.8
 )
 
 // TruthItem records how an item's responses were generated.
@@ -310,12 +313,24 @@ func simItem(rng *rand.Rand, o Options, form int, domain string, st analysis.Sta
 	key := rng.IntN(k)
 	t := TruthItem{Form: form, Domain: domain, Status: st, Key: key, TrueKey: key, Flaw: flaw,
 		Attract: make([]float64, k), Slope: make([]float64, k)}
+	// Distractor attractiveness: gamma weights with a shape below 1,
+	// normalised to sum to 1 — a symmetric Dirichlet(attractShape) — so the
+	// shares are skewed as on real forms, where most items have a distractor
+	// that few candidates choose (Haladyna & Rodriguez, 2013, ch. 17; about
+	// a third of distractors draw under 5 % in Tarrant, Ware & Mohammed,
+	// 2009). The slope makes weaker candidates more likely to choose each
+	// distractor.
+	var sum float64
 	for o := 0; o < k; o++ {
 		if o == key {
 			continue
 		}
-		t.Attract[o] = 0.6 + 0.8*rng.Float64()
+		t.Attract[o] = gammaDraw(rng, attractShape)
+		sum += t.Attract[o]
 		t.Slope[o] = 0.2 + 0.6*rng.Float64()
+	}
+	for o := range t.Attract {
+		t.Attract[o] /= sum
 	}
 	switch flaw {
 	case FlawMiskey:
@@ -335,12 +350,16 @@ func simItem(rng *rand.Rand, o Options, form int, domain string, st analysis.Sta
 	case FlawTooHard:
 		a, b, c = 1.2, 3.5, 0.02
 	case FlawDeadDistractor:
+		// The most attractive distractor is made implausible: it keeps a
+		// deadDistractorShare of the distractors' weight, so that almost
+		// nobody chooses it (about 0.3 % of candidates).
+		best := -1
 		for o := 0; o < k; o++ {
-			if o != key {
-				t.Attract[o] = deadDistractorShare
-				break
+			if o != key && (best < 0 || t.Attract[o] > t.Attract[best]) {
+				best = o
 			}
 		}
+		t.Attract[best] = deadDistractorShare * (1 - t.Attract[best]) / (1 - deadDistractorShare)
 		b = math.Min(b, 0.3)
 	case FlawDIF:
 		a, b = 1.3, 0
@@ -358,7 +377,13 @@ func betaDraw(rng *rand.Rand, alpha, beta float64) float64 {
 	return x / (x + y)
 }
 
+// gammaDraw draws from Gamma(shape, 1) by Marsaglia & Tsang (2000); for a
+// shape below 1 it draws Gamma(shape+1)·U^(1/shape), their boost.
 func gammaDraw(rng *rand.Rand, shape float64) float64 {
+	if shape < 1 {
+		u := rng.Float64()
+		return gammaDraw(rng, shape+1) * math.Pow(u, 1/shape)
+	}
 	d := shape - 1.0/3
 	c := 1 / math.Sqrt(9*d)
 	for {
