@@ -20,30 +20,31 @@ import (
 // Summary is what a run found, as `itemlab run` prints it (and --json
 // writes it).
 type Summary struct {
-	Exam          string         `json:"exam"`
-	Candidates    int            `json:"candidates"`
-	Operational   int            `json:"operational_items"`
-	Pretest       int            `json:"pretest_items"`
-	Alpha         float64        `json:"alpha"`
-	SEM           float64        `json:"sem"`
-	Model         string         `json:"model,omitempty"`
-	Converged     *bool          `json:"converged,omitempty"`
-	RawCut        *int           `json:"raw_cut,omitempty"`
-	ObservedPass  *float64       `json:"observed_pass_rate,omitempty"`
-	ProjectedPass *float64       `json:"projected_pass_rate,omitempty"`
-	Accuracy      *float64       `json:"classification_accuracy,omitempty"`
-	LinkA         *float64       `json:"link_A,omitempty"`
-	LinkB         *float64       `json:"link_B,omitempty"`
-	Decisions     map[string]int `json:"pretest_decisions,omitempty"`
-	DIFC          []string       `json:"dif_category_c,omitempty"`
-	Flagged       int            `json:"items_flagged"`
-	Charts        int            `json:"charts"`
-	Stages        []string       `json:"stages"`
-	Skipped       []string       `json:"skipped"`
-	Warnings      int            `json:"warnings"`
-	Dir           string         `json:"dir"`
-	Workbook      bool           `json:"-"`
-	Review        bool           `json:"-"`
+	Exam           string         `json:"exam"`
+	Candidates     int            `json:"candidates"`
+	Operational    int            `json:"operational_items"`
+	Pretest        int            `json:"pretest_items"`
+	Alpha          float64        `json:"alpha"`
+	SEM            float64        `json:"sem"`
+	Model          string         `json:"model,omitempty"`
+	Converged      *bool          `json:"converged,omitempty"`
+	RawCut         *int           `json:"raw_cut,omitempty"`
+	ObservedPass   *float64       `json:"observed_pass_rate,omitempty"`
+	ProjectedPass  *float64       `json:"projected_pass_rate,omitempty"`
+	Accuracy       *float64       `json:"classification_accuracy,omitempty"`
+	LinkA          *float64       `json:"link_A,omitempty"`
+	LinkB          *float64       `json:"link_B,omitempty"`
+	Decisions      map[string]int `json:"pretest_decisions,omitempty"`
+	DIFC           []string       `json:"dif_category_c,omitempty"`
+	Flagged        int            `json:"items_flagged"`              // items with a flag other than a rare distractor
+	RareDistractor int            `json:"items_rare_distractor_only"` // items whose only flag is a rarely chosen distractor
+	Charts         int            `json:"charts"`
+	Stages         []string       `json:"stages"`
+	Skipped        []string       `json:"skipped"`
+	Warnings       int            `json:"warnings"`
+	Dir            string         `json:"dir"`
+	Workbook       bool           `json:"-"`
+	Review         bool           `json:"-"`
 }
 
 // SpecFile is an exam spec with the text it was read from and, when it came
@@ -212,8 +213,17 @@ func (r *runner) run() (*Summary, error) {
 	sum.Operational, sum.Pretest = cl.Test.Operational, cl.Test.Pretest
 	sum.Alpha, sum.SEM = cl.Test.Alpha, cl.Test.SEM
 	for _, it := range cl.Items {
-		if len(it.Flags) > 0 {
+		serious := false
+		for _, f := range it.Flags {
+			if f != classical.FlagNonfunctioningDistractor {
+				serious = true
+			}
+		}
+		switch {
+		case serious:
 			sum.Flagged++
+		case len(it.Flags) > 0:
+			sum.RareDistractor++
 		}
 	}
 

@@ -126,7 +126,11 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 		name = "run"
 	}
 	fmt.Fprintf(w, "%s: %d candidates, %d operational + %d pretest items\n", name, s.Candidates, s.Operational, s.Pretest)
-	fmt.Fprintf(w, "  reliability (KR-20) %.3f, SEM %.2f raw points; %d items flagged\n", s.Alpha, s.SEM, s.Flagged)
+	fmt.Fprintf(w, "  reliability (KR-20) %.3f, SEM %.2f raw points; %d items flagged", s.Alpha, s.SEM, s.Flagged)
+	if s.RareDistractor > 0 {
+		fmt.Fprintf(w, " (and %d with only a rarely chosen distractor, a note for the writers)", s.RareDistractor)
+	}
+	fmt.Fprintln(w)
 	if s.Model != "" {
 		state := "converged"
 		if s.Converged != nil && !*s.Converged {
