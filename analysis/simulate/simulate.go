@@ -19,7 +19,7 @@ import (
 type Options struct {
 	Examinees   int               // candidates per form; default 1834
 	Operational int               // scored items per form; default 100
-	Pretest     int               // unscored pretest items per form; default 25
+	Pretest     int               // unscored pretest items per form; default 25; negative means none (and no planted flaws)
 	Options     int               // options per item; default 4
 	Domains     []analysis.Domain // default DefaultDomains()
 	Forms       int               // 1 or 2; default 1
@@ -40,6 +40,9 @@ func (o *Options) defaults() error {
 	def(&o.Examinees, 1834)
 	def(&o.Operational, 100)
 	def(&o.Pretest, 25)
+	if o.Pretest < 0 { // none asked for
+		o.Pretest, o.NoFlaws = 0, true
+	}
 	def(&o.Options, 4)
 	def(&o.Forms, 1)
 	def(&o.Anchors, 30)
@@ -59,7 +62,7 @@ func (o *Options) defaults() error {
 		o.FocalShare = 0.3
 	}
 	switch {
-	case o.Examinees < 1 || o.Operational < 1 || o.Pretest < 0:
+	case o.Examinees < 1 || o.Operational < 1:
 		return errors.New("simulate: need at least one candidate and one operational item")
 	case o.Options < 2 || o.Options > 26:
 		return fmt.Errorf("simulate: %d options: want 2 to 26", o.Options)

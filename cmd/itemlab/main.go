@@ -6,12 +6,24 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"syscall"
 
 	"golang.org/x/term"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT (Ctrl-C) and SIGTERM cancel the work: the staged outputs are
+	// removed, nothing is committed, and the exit code says which (130,
+	// 143). A second signal kills at once.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		cancel(&signalError{s})
+		<-sigs
+		os.Exit(exitCode(s))
+	}()
 	env := &Env{
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,
@@ -19,6 +31,5 @@ func main() {
 		IsTerminal: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 	code := run(ctx, os.Args[1:], env)
-	stop()
 	os.Exit(code)
 }

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
@@ -39,7 +42,8 @@ const (
 	exitOK          = 0
 	exitFailure     = 1
 	exitUsage       = 2
-	exitInterrupted = 130
+	exitInterrupted = 130 // SIGINT
+	exitTerminated  = 143 // SIGTERM
 )
 
 // usageError marks a mistake in how itemlab was called or in the input it was
@@ -116,7 +120,7 @@ func run(ctx context.Context, args []string, env *Env) int {
 	env.Args = args
 	root := newRootCmd(env)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := execute(ctx, root, env)
 	if env.log != nil {
 		env.log.Clear()
 		env.log.flush()
@@ -128,8 +132,16 @@ func run(ctx context.Context, args []string, env *Env) int {
 	var ue *usageError
 	switch {
 	case errors.Is(err, context.Canceled):
-		fmt.Fprintln(env.Stderr, "itemlab: interrupted")
+		var se *signalError
+		if errors.As(context.Cause(ctx), &se) {
+			fmt.Fprintf(env.Stderr, "itemlab: %s: stopped, nothing written\n", se.sig)
+			return exitCode(se.sig)
+		}
+		fmt.Fprintln(env.Stderr, "itemlab: interrupted, nothing written")
 		return exitInterrupted
+	case errors.Is(err, errPanic):
+		fmt.Fprintf(env.Stderr, "itemlab: error: %s\n", msg)
+		return exitFailure
 	case errors.As(err, &ue), isCobraUsage(msg), isInputError(err):
 		printError(env, msg)
 		return exitUsage
@@ -156,4 +168,40 @@ func isCobraUsage(msg string) bool {
 		}
 	}
 	return false
+}
+
+// signalError is the cause of a context cancelled by a signal.
+type signalError struct{ sig os.Signal }
+
+func (e *signalError) Error() string { return "itemlab: " + e.sig.String() }
+
+// exitCode is 128 + the signal's number, as shells report it: 130 for
+// SIGINT, 143 for SIGTERM.
+func exitCode(s os.Signal) int {
+	if s == syscall.SIGTERM {
+		return exitTerminated
+	}
+	return exitInterrupted
+}
+
+// errPanic marks a panic that escaped a command: a bug of itemlab's.
+var errPanic = errors.New("internal error")
+
+// execute runs the command tree, turning a panic into an error whose trace
+// is saved to a file to send with a report (exit code 1, never 2).
+func execute(ctx context.Context, root *cobra.Command, env *Env) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			trace := fmt.Sprintf("itemlab %s: panic: %v\n\n%s", Version, r, debug.Stack())
+			f, ferr := os.CreateTemp("", "itemlab-panic-*.txt")
+			where := "(could not save the trace)"
+			if ferr == nil {
+				f.WriteString(trace)
+				f.Close()
+				where = f.Name()
+			}
+			err = fmt.Errorf("%w, please report it with the trace in %s: %v", errPanic, where, r)
+		}
+	}()
+	return root.ExecuteContext(ctx)
 }

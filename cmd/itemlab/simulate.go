@@ -38,6 +38,12 @@ built around: 100 operational + 25 pretest items, five domains weighted
   itemlab simulate --out two --forms 2 --anchors 30`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			if o.sim.Pretest < 0 {
+				return usagef("--pretest %d: want 0 or more", o.sim.Pretest)
+			}
+			if c.Flags().Changed("pretest") && o.sim.Pretest == 0 {
+				o.sim.Pretest = -1 // none (zero means the default in simulate.Options)
+			}
 			out, err := newOutput(c, env, o.out, env.logger(false))
 			if err != nil {
 				return err
