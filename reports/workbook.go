@@ -34,6 +34,9 @@ const (
 	wbFmtCount   = "#,##0"
 	wbFmtScore   = "0"
 	wbFmtPercent = "0.0%"
+	// wbFmtPercentPoints shows a number that already is in percent (a
+	// blueprint weight of 32) as "32 %".
+	wbFmtPercentPoints = `General" %"`
 )
 
 // excelMaxRows is the row limit of an Excel worksheet; a longer Candidates
@@ -432,6 +435,8 @@ func newWBColumns(header []string, sample [][]string) []*wbColumn {
 		case c.passFail || (anyCell && !anyNum):
 			// Booleans and text keep the General format (a number
 			// format would show TRUE as 1.000 in LibreOffice).
+		case lh == "weight":
+			c.format = wbFmtPercentPoints // domains.csv: blueprint weights in percent
 		case wbIsRateName(lh):
 			c.format = wbFmtPercent
 		case wbScoreColumns[lh]:
@@ -458,10 +463,10 @@ func newWBColumns(header []string, sample [][]string) []*wbColumn {
 
 // wbIsRateName reports whether a column holds a rate or proportion shown as
 // a percentage: a name with the word rate, share, prop, pct or percent
-// (pass_rate, cum_share, prop_correct), weight, or q1…q9 (the proportions
+// (pass_rate, cum_share, prop_correct), or q1…q9 (the proportions
 // choosing an option in each score group).
 func wbIsRateName(lh string) bool {
-	if lh == "weight" || (len(lh) == 2 && lh[0] == 'q' && lh[1] >= '1' && lh[1] <= '9') {
+	if len(lh) == 2 && lh[0] == 'q' && lh[1] >= '1' && lh[1] <= '9' {
 		return true
 	}
 	for _, w := range strings.FieldsFunc(lh, func(r rune) bool { return r == '_' || r == ' ' || r == '.' || r == '-' }) {
