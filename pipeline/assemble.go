@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/itemlab/itemlab/analysis/projection"
@@ -143,8 +144,16 @@ func Assemble(ctx context.Context, sf *SpecFile, o AssembleOptions) (*AssembleSu
 	defer closeFiles()
 	out.Log.Status("assembling %d form(s) of %d items from %d eligible items", aspec.Forms, a.Length, len(bp.pool.Items))
 	res, err := assemble.Assemble(ctx, &bp.pool, aspec, opts)
-	out.Log.Clear()
 	var ie *assemble.InfeasibleError
+	if err != nil && ctx.Err() == nil && opts.Solution == nil && opts.Solver != "heuristic" &&
+		!errors.As(err, &ie) && !errors.Is(err, assemble.ErrSpec) && !errors.Is(err, assemble.ErrNoSolver) {
+		// The solver itself failed (crashed, unreadable output): a form
+		// from the heuristic, said to be unproven, beats none.
+		out.Warn(fmt.Errorf("assemble: the solver failed (%v); used the built-in heuristic, not proven optimal", firstLine(err.Error())))
+		opts.Solver = "heuristic"
+		res, err = assemble.Assemble(ctx, &bp.pool, aspec, opts)
+	}
+	out.Log.Clear()
 	switch {
 	case errors.As(err, &ie):
 		return nil, infeasibleError(s, ie)
@@ -307,4 +316,12 @@ func saveForm(ctx context.Context, b *bank.Bank, f *AssembledForm, pop projectio
 		return err
 	}
 	return nil
+}
+
+// firstLine is the first line of a message, for a warning about a long one.
+func firstLine(s string) string {
+	if k := strings.IndexByte(s, '\n'); k >= 0 {
+		return s[:k] + " …"
+	}
+	return s
 }

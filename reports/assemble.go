@@ -119,3 +119,28 @@ type AssemblyFile struct {
 	Constraints   []AssemblyConstraint `json:"constraints"`
 	Warnings      []string             `json:"warnings"`
 }
+
+// PrePostRow compares one raw score's pre-equated conversion (from the bank
+// parameters, before the form was given) with the post-equated one (from
+// the administration's own calibration linked to the bank).
+type PrePostRow struct {
+	Raw                 int
+	PreTheta, PostTheta float64
+	PreScale, PostScale int
+	PrePass, PostPass   bool
+	Count               int // candidates with this raw score
+}
+
+// PrePostTable is pre_post.csv, one row per raw score:
+//
+//	raw,pre_theta,post_theta,pre_scale_score,post_scale_score,scale_diff,pre_pass,post_pass,differs,count
+//
+// with scale_diff = post − pre and differs true where pass/fail changes.
+func PrePostTable(rows []PrePostRow) *Table {
+	t := &Table{Header: []string{"raw", "pre_theta", "post_theta", "pre_scale_score", "post_scale_score", "scale_diff", "pre_pass", "post_pass", "differs", "count"}}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, []string{I(r.Raw), F(r.PreTheta), F(r.PostTheta), I(r.PreScale), I(r.PostScale), I(r.PostScale - r.PreScale),
+			B(r.PrePass), B(r.PostPass), B(r.PrePass != r.PostPass), I(r.Count)})
+	}
+	return t
+}

@@ -17,7 +17,7 @@ type ChartBytes struct {
 // FormComparisonCharts draws, from curves.csv (theta, tif, tcc, csem and the
 // base form's base_tif, base_tcc, base_csem), three PNG charts of the new
 // form against the base form over θ: tcc.png (expected raw score), tif.png
-// (test information) and csem.png (CSEM in scale-score points), with the cut
+// (test information) and csem.png (CSEM in scale-score points, slope/√I(θ)), with the cut
 // θ marked. A base form without values is left out of the charts.
 func FormComparisonCharts(curves *Table, thetaCut float64, name, baseName string) ([]ChartBytes, error) {
 	col := func(c string) ([]float64, []float64, bool) {
@@ -39,11 +39,11 @@ func FormComparisonCharts(curves *Table, thetaCut float64, name, baseName string
 	}{
 		{"tcc.png", "tcc", "Test characteristic curve", "expected raw score"},
 		{"tif.png", "tif", "Test information", "information I(θ)"},
-		{"csem.png", "csem", "Conditional standard error of measurement", "CSEM (scale points)"},
+		{"csem.png", "csem", "CSEM", "CSEM (scale points)"},
 	}
 	var out []ChartBytes
 	for _, s := range specs {
-		p := newChartPlot(fmt.Sprintf("%s: form %s against %s", s.title, name, baseName), "ability θ (logits)", s.y)
+		p := newChartPlot(fmt.Sprintf("%s: %s against %s", s.title, name, baseName), "ability θ (logits)", s.y)
 		p.X.Min, p.X.Max = -4, 4
 		p.Y.Min = 0
 		leg := newChartLegend()
@@ -63,7 +63,7 @@ func FormComparisonCharts(curves *Table, thetaCut float64, name, baseName string
 			return nil, err
 		}
 		p.Add(l)
-		leg.add("form "+name, l)
+		leg.add(name, l)
 		if bx, by, ok := col("base_" + s.key); ok {
 			if s.key == "csem" {
 				for i := range by {
