@@ -53,6 +53,10 @@ func TestAssembleForm(t *testing.T) {
 	if af.Solver != "CBC" || af.SolverVersion == "" || af.Status == "" || af.Value == nil {
 		t.Errorf("assembly.json: solver %q %q, status %q, objective %v", af.Solver, af.SolverVersion, af.Status, af.Value)
 	}
+	if got := af.Pool.Ineligible["over-exposed"]; got != len(sb.form2) || af.Pool.Eligible != len(sb.ids)-len(sb.form2) || af.Pool.Pretest != 8 {
+		t.Errorf("pool: %d eligible, %d pretest, %d over-exposed; want %d, 8 and form2's %d (max_recent_forms 1)",
+			af.Pool.Eligible, af.Pool.Pretest, got, len(sb.ids)-len(sb.form2), len(sb.form2))
+	}
 	names := map[string]bool{}
 	for _, c := range af.Constraints {
 		names[strings.Fields(c.Name)[0]] = true
