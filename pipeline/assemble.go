@@ -37,6 +37,7 @@ type AssembleOptions struct {
 	BaseForm   string // the form the new one is compared with (and matched by match-base); "" means the first administration
 	Replace    bool   // replace planned forms of the same names in the bank
 	NoSave     bool   // do not record the forms in the bank
+	Threads    int    // CBC threads; zero means 1
 	Log        Logger
 	Invocation Invocation
 }
@@ -209,7 +210,7 @@ func Assemble(ctx context.Context, sf *SpecFile, o AssembleOptions) (*AssembleSu
 // solveOptions turns the spec and flags into assemble's options, opening
 // the model and solution files.
 func solveOptions(out *Output, a *spec.Assembly, o AssembleOptions, seed uint64) (assemble.Options, func() error, error) {
-	opts := assemble.Options{Solver: a.Solver, Seed: seed, Diagnose: true}
+	opts := assemble.Options{Solver: a.Solver, Seed: seed, Diagnose: true, Threads: o.Threads}
 	if o.Solver != "" {
 		opts.Solver = o.Solver
 	}

@@ -71,6 +71,7 @@ with code 2, naming the spec lines and the counts ("Reporting needs 10 items;
 	f.StringVar(&o.o.BaseForm, "base-form", "", "the bank `form` to compare with (and to match with objective match-base); default: the first administration")
 	f.BoolVar(&o.o.Replace, "replace", false, "replace planned forms of the same names in the bank")
 	f.BoolVar(&o.o.NoSave, "no-save", false, "do not record the forms in the bank")
+	f.IntVar(&o.o.Threads, "threads", 1, "CBC's threads")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress on stderr")
 	return c
 }
