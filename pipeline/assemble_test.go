@@ -253,6 +253,28 @@ func TestAssembleHeuristicForms(t *testing.T) {
 	}
 }
 
+// TestAssembleMatchBase: objective match-base takes the base form's TIF and
+// TCC at the θ points as the target and reports the largest deviation.
+func TestAssembleMatchBase(t *testing.T) {
+	sb := newSimBank(t, rand.New(rand.NewPCG(7, 8)), simBankOptions{})
+	sf := writeSpec(t, sb, "  length: 20\n  objective: match-base\n  solver: heuristic\n  time_limit: 3\n")
+	dir := filepath.Join(t.TempDir(), "next")
+	sum, err := Assemble(context.Background(), sf, AssembleOptions{Out: dir, NoSave: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var af reports.AssemblyFile
+	readJSON(t, filepath.Join(dir, reports.FileAssembly), &af)
+	if af.Objective != "match-base" || len(af.Theta) != 5 || af.BaseForm != "form1" || af.Forms[0].Deviation == nil {
+		t.Fatalf("assembly.json: objective %q, θ %v, base %q, deviation %v", af.Objective, af.Theta, af.BaseForm, af.Forms[0].Deviation)
+	}
+	// The base form itself is in the pool: a perfect match exists, and the
+	// largest deviation found is small against a TIF of about 5.
+	if d := *af.Forms[0].Deviation; !(d < 0.5) || sum.BaseForm != "form1" {
+		t.Errorf("largest deviation from form1 %.3f, want < 0.5", d)
+	}
+}
+
 // TestComparePreEquating: a post-administration table one scale point up
 // from raw score 12 moves the raw cut by one and changes the decision of the
 // candidates at that score only.
