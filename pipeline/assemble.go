@@ -174,6 +174,9 @@ func Assemble(ctx context.Context, sf *SpecFile, o AssembleOptions) (*AssembleSu
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(s.Seed, 0x9a55))
+	// The conversion's method is the spec's (tcc by default; eap under the
+	// population the form is projected for).
+	ss := ScaleSettings{Method: s.Scale.Method, LatentMean: sum.Population.Mean, LatentSD: sum.Population.SD}
 	ps := ProjectSettings{Cuts: s.Projection.Cuts, Shifts: s.Projection.Shifts, Reps: s.Projection.Reps}
 	file := newAssemblyFile(res, aspec, &a, &bp.pool, sc.ThetaCut, opts)
 	file.BaseForm = base.name
@@ -182,7 +185,7 @@ func Assemble(ctx context.Context, sf *SpecFile, o AssembleOptions) (*AssembleSu
 		if len(res.Forms) > 1 {
 			af.Dir = names[f]
 		}
-		if err := preEquate(ctx, out, &af, bp, &res.Forms[f], res.Anchors, base, sc, sum.Population, ps, rng); err != nil {
+		if err := preEquate(ctx, out, &af, bp, &res.Forms[f], res.Anchors, base, sc, ss, sum.Population, ps, rng); err != nil {
 			return nil, err
 		}
 		sum.Forms = append(sum.Forms, af)

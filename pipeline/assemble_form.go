@@ -135,7 +135,7 @@ func bankCov(entries []*bankEntry) *analysis.ParamCov {
 // params_cov.csv), its conversion table on the bank scale, the projection
 // for the population and the comparison with the base form.
 func preEquate(ctx context.Context, out *Output, af *AssembledForm, bp *bankPool, f *assemble.Form, anchors []string,
-	base *baseItems, sc *scale.Scale, pop projection.Population, ps ProjectSettings, rng *rand.Rand) error {
+	base *baseItems, sc *scale.Scale, ss ScaleSettings, pop projection.Population, ps ProjectSettings, rng *rand.Rand) error {
 	isAnchor := map[string]bool{}
 	for _, id := range anchors {
 		isAnchor[id] = true
@@ -169,7 +169,7 @@ func preEquate(ctx context.Context, out *Output, af *AssembledForm, bp *bankPool
 			return err
 		}
 	}
-	conv, err := Scale(ctx, out, p, form, sc, ScaleSettings{})
+	conv, err := Scale(ctx, out, p, form, sc, ss)
 	if err != nil {
 		return err
 	}
