@@ -84,6 +84,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newAnalyzeCmd(env),
+		newAssembleCmd(env),
 		newCalibrateCmd(env),
 		newDemoCmd(env),
 		newDIFCmd(env),
