@@ -91,10 +91,7 @@ func Assemble(ctx context.Context, sf *SpecFile, o AssembleOptions) (*AssembleSu
 	if o.Out == "" {
 		return nil, Inputf("--out is required: the folder to write the forms into")
 	}
-	if _, err := os.Stat(o.Out); err == nil && !o.Force {
-		return nil, Inputf("%s exists; choose another --out or add --force to replace it", o.Out)
-	}
-	out, err := NewOutput(o.Out, o.Invocation, o.Log)
+	out, err := NewOutput(o.Out, o.Invocation, o.Log, o.Force)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +99,9 @@ func Assemble(ctx context.Context, sf *SpecFile, o AssembleOptions) (*AssembleSu
 	out.SetSpec(sf.Text)
 	out.SetSeed(s.Seed)
 	if sf.Record != nil {
-		out.AddInput(*sf.Record)
+		if err := out.AddInput(*sf.Record); err != nil {
+			return nil, err
+		}
 	}
 	b, err := bank.OpenWith(ctx, target, bank.Options{Command: "assemble"})
 	if err != nil {
@@ -262,7 +261,9 @@ func solveOptions(out *Output, a *spec.Assembly, o AssembleOptions, seed uint64)
 			return opts, closeAll, err
 		}
 		data, err := io.ReadAll(in)
-		out.AddInput(in.record())
+		if cerr := out.AddInput(in.record()); cerr != nil {
+			return opts, closeAll, cerr
+		}
 		if err != nil {
 			return opts, closeAll, Inputf("%s: %v", o.Solution, err)
 		}

@@ -57,7 +57,7 @@ func TestStudyAssembleRoundTrip(t *testing.T) {
 			x = append(x, r.Row(i)...)
 		}
 		d := analysis.FromScored(af.Items, n, x)
-		out, err := NewOutput(filepath.Join(t.TempDir(), "run"), Invocation{}, nil)
+		out, err := NewOutput(filepath.Join(t.TempDir(), "run"), Invocation{}, nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}
