@@ -80,6 +80,7 @@ Exit codes:
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.AddCommand(
 		newAnalyzeCmd(env),
+		newBankCmd(env),
 		newCalibrateCmd(env),
 		newDemoCmd(env),
 		newDIFCmd(env),

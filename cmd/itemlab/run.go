@@ -18,6 +18,7 @@ type runOptions struct {
 	cutTheta         float64
 	force, quiet     bool
 	asJSON           bool
+	bank             pipeline.RunBankOptions
 }
 
 func newRunCmd(env *Env) *cobra.Command {
@@ -56,8 +57,11 @@ names the file and line).`,
 				return err
 			}
 			sum, err := pipeline.Run(c.Context(), sf, pipeline.RunOptions{Out: o.outDir, Force: o.force,
-				Log: env.logger(o.quiet), Invocation: invocation(c, env)})
+				Log: env.logger(o.quiet), Invocation: invocation(c, env), Bank: o.bank})
 			if err != nil {
+				if sum != nil { // the run folder is written; the bank recording failed
+					printRunSummary(env, sum, o.asJSON)
+				}
 				return err
 			}
 			return printRunSummary(env, sum, o.asJSON)
@@ -73,6 +77,9 @@ names the file and line).`,
 	f.BoolVar(&o.force, "force", false, "replace an existing run folder")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or log lines on stderr")
 	f.BoolVar(&o.asJSON, "json", false, "print the run summary as JSON on stdout")
+	f.StringVar(&o.bank.Target, "bank", "", "item bank (`file` or postgres:// URL) to link the form to and record it in (or the spec's bank:)")
+	f.StringVar(&o.bank.Form, "form", "", "the form's name in the bank (default: the spec's exam name)")
+	f.StringVar(&o.bank.By, "by", "", "who records the run, for the bank's audit (default: the operating-system user)")
 	return c
 }
 
@@ -134,8 +141,15 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 		}
 		fmt.Fprintf(w, "  %s calibration %s\n", s.Model, state)
 	}
+	if s.Bank != nil {
+		fmt.Fprintf(w, "  recorded in the bank as form %s, run %s (%s)\n", s.Bank.Form, s.Bank.RunID, s.Bank.Mode)
+	}
 	if s.LinkA != nil {
-		fmt.Fprintf(w, "  linked to the base form: θ_base = %.3f·θ + %.3f\n", *s.LinkA, *s.LinkB)
+		to := "the base form"
+		if s.Bank != nil {
+			to = "the bank scale"
+		}
+		fmt.Fprintf(w, "  linked to %s: θ_base = %.3f·θ + %.3f\n", to, *s.LinkA, *s.LinkB)
 	}
 	if s.RawCut != nil {
 		fmt.Fprintf(w, "  raw cut %d of %d", *s.RawCut, s.Operational)
