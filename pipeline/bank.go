@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/itemlab/itemlab/bank"
 )
@@ -16,6 +17,9 @@ type BankSettings struct {
 	Target  string // a SQLite file or a postgres:// URL (required)
 	By      string // who acts; empty means the operating-system user
 	Command string // the command, e.g. "itemlab bank promote"
+	// Now is the bank's clock (bank.Options.Now); nil means time.Now. Tests
+	// set it to compare exports.
+	Now func() time.Time
 }
 
 // OpenBank opens the bank of s (Init when create is set). Errors are mapped
@@ -35,7 +39,7 @@ func OpenBank(ctx context.Context, s BankSettings, create bool) (*bank.Bank, err
 			}
 		}
 	}
-	opts := bank.Options{By: s.By, Command: s.Command}
+	opts := bank.Options{By: s.By, Command: s.Command, Now: s.Now}
 	var b *bank.Bank
 	var err error
 	if create {
