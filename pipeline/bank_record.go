@@ -236,6 +236,12 @@ func readAdminItems(dir, paramsDir string, bf BankRunFile, a *bank.Administratio
 	if err != nil {
 		return err
 	}
+	fit := params // the fit statistics are the form's own calibration's, whatever the scale
+	if paramsDir != "calibrate" {
+		if fit, _, err = csvRows(filepath.Join(dir, "calibrate", reports.FileParams), false); err != nil {
+			return err
+		}
+	}
 	anchored, _, err := csvRows(filepath.Join(dir, "pretest", reports.FileAnchoredParams), false)
 	if err != nil {
 		return err
@@ -289,11 +295,11 @@ func readAdminItems(dir, paramsDir string, bf BankRunFile, a *bank.Administratio
 		ai := bank.AdminItem{ItemID: id, Role: bank.RoleOperational,
 			Stats: bank.Classical{N: n, P: num(st, "p"), RPBis: num(st, "rpbis"), RPBisCorrected: num(st, "rpbis_corrected"),
 				Biserial: num(st, "biserial"), DiscIndex: num(st, "disc_index"), AlphaIfDeleted: num(st, "alpha_if_deleted"), Infit: bank.None, Outfit: bank.None}}
-		src, srcCov := params[id], cov
+		src, srcCov, fitRow := params[id], cov, fit[id]
 		switch {
 		case status == "pretest":
 			ai.Role = bank.RolePretest
-			src, srcCov = anchored[id], nil
+			src, srcCov, fitRow = anchored[id], nil, anchored[id]
 			if d := decisions[id]; d != nil {
 				ai.Decision = bank.Decision(d["decision"])
 				for _, r := range strings.Split(d["reasons"], ";") {
@@ -307,7 +313,9 @@ func readAdminItems(dir, paramsDir string, bf BankRunFile, a *bank.Administratio
 		}
 		if src != nil && src["model"] != "" {
 			ai.Params = rowParams(id, src, srcCov)
-			ai.Stats.Infit, ai.Stats.Outfit = num(src, "infit"), num(src, "outfit")
+		}
+		if fitRow != nil {
+			ai.Stats.Infit, ai.Stats.Outfit = num(fitRow, "infit"), num(fitRow, "outfit")
 		}
 		it := bank.Item{ID: id, Domain: st["domain"], Key: st["key"], Status: bank.Status(status)}
 		if info := infos[id]; info != nil {

@@ -42,6 +42,13 @@ temporary folder and renamed into place at the end, so a failed run leaves no
 half-written results; an existing run folder is replaced only with --force.
 Inputs are never modified.
 
+With --bank (or the spec's bank: section) the form goes onto the item bank's
+scale: a bank without a scale takes this run's (scale.cut_theta or cut_raw),
+and later forms are linked to the bank parameters of their common items
+(bank.link: stocking-lord, haebara, or fixed to hold them at their bank
+values) and scored on the bank's scale. Once the run folder is written, the
+administration is recorded in the bank (see itemlab bank add-run).
+
 Without a spec, --responses and --items (and --cut-theta for the scale) run
 the pipeline with the defaults.
 
@@ -49,7 +56,8 @@ Exit codes: 0 success, 1 a stage failed, 2 bad input or spec (the message
 names the file and line).`,
 		Example: `  itemlab init && itemlab run --spec exam.yaml --out run-2026-11
   itemlab run --responses responses.csv --items items.csv --cut-theta -0.5 --out run
-  itemlab run --spec exam.yaml --out run --json > summary.json`,
+  itemlab run --spec exam.yaml --out run --json > summary.json
+  itemlab run --spec form2.yaml --out run-form2 --bank bank.db`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			sf, err := o.resolveSpec(c)
