@@ -158,8 +158,8 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 	}
 	cutGiven := s.Scale.CutTheta != nil || s.Scale.CutRaw != nil || s.Scale.Base != ""
 	if scaleJSON == nil {
-		if s.Scale.CutTheta == nil && s.Scale.CutRaw == nil {
-			return nil, Inputf("the bank %s has no scale yet, so this run defines it: give scale.cut_theta or scale.cut_raw in the spec (or import one with `itemlab bank import --scale`)", where)
+		if !cutGiven {
+			return nil, Inputf("the bank %s has no scale yet, so this run defines it: give scale.cut_theta, scale.cut_raw or scale.base in the spec (or import one with `itemlab bank import --scale`)", where)
 		}
 		bk.file.Mode = bankDefine
 		return bk, nil
