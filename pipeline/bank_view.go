@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"strconv"
 	"strings"
 
@@ -217,4 +219,73 @@ func FlaggedRows(t *reports.Table) *reports.Table {
 		}
 	}
 	return out
+}
+
+// BankDriftCharts writes the drift screen (drift.csv) and a chart per item
+// (ITEM.svg or .png: b across administrations with ±2 SE, the bank b
+// dashed) into dir through a staged Output: the flagged items' charts, or
+// every screened item's with all.
+func BankDriftCharts(ctx context.Context, bs BankSettings, dir string, t *reports.Table, r *bank.DriftResult, all bool, format string, inv Invocation) (int, error) {
+	if format == "" {
+		format = "svg"
+	}
+	if format != "svg" && format != "png" {
+		return 0, Inputf("--chart-format %q: want svg or png", format)
+	}
+	flagged := map[string]bool{}
+	var ids []string
+	seen := map[string]bool{}
+	for _, p := range r.Pairs {
+		if p.Flagged {
+			flagged[p.ItemID] = true
+		}
+		if !seen[p.ItemID] {
+			seen[p.ItemID] = true
+			ids = append(ids, p.ItemID)
+		}
+	}
+	out, err := NewOutput(dir, inv, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer out.Abort()
+	if err := out.Table("drift.csv", t); err != nil {
+		return 0, err
+	}
+	n := 0
+	err = withBank(ctx, bs, func(b *bank.Bank) error {
+		for _, id := range ids {
+			if !all && !flagged[id] {
+				continue
+			}
+			rec, err := b.Show(ctx, id)
+			if err != nil {
+				return err
+			}
+			var pts []reports.DriftPoint
+			for _, h := range rec.History {
+				if h.Params.Model == "" {
+					continue
+				}
+				pts = append(pts, reports.DriftPoint{Label: h.Form + " " + h.Date, B: h.Params.B, SE: h.Params.SEB})
+			}
+			bankB := bank.None
+			if rec.Params != nil {
+				bankB = rec.Params.B
+			}
+			img, err := reports.DriftChart(id, bankB, pts, flagged[id], format)
+			if err != nil {
+				return fmt.Errorf("drift chart of %s: %w", id, err)
+			}
+			if err := out.Write(reports.SafeFileName(id)+"."+format, func(w io.Writer) error { _, err := w.Write(img); return err }); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, out.Commit()
 }

@@ -89,15 +89,16 @@ func newBankHistoryCmd(env *Env, bf *bankFlags) *cobra.Command {
 }
 
 func newBankDriftCmd(env *Env, bf *bankFlags) *cobra.Command {
-	var asJSON, flaggedOnly bool
+	var asJSON, flaggedOnly, allCharts bool
 	var alpha float64
+	var charts, chartFormat string
 	c := &cobra.Command{
 		Use:   "drift --bank B [--alpha A]",
 		Short: "Items whose b moved between administrations beyond what their SEs allow",
 		Long: `Drift compares every item's b in consecutive administrations,
 z = (b₂ − b₁)/√(se₁² + se₂²), against the Bonferroni-adjusted critical value
 for all the pairs in the bank.`,
-		Example: "  itemlab bank drift --bank bank.db --flagged",
+		Example: "  itemlab bank drift --bank bank.db --flagged\n  itemlab bank drift --bank bank.db --charts drift --all",
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			t, r, err := pipeline.BankDrift(c.Context(), bf.settings(c), alpha)
@@ -105,6 +106,13 @@ for all the pairs in the bank.`,
 				return err
 			}
 			fmt.Fprintf(env.Stderr, "itemlab: %d comparisons, critical |z| %.3f (α = %g), %d flagged\n", r.Comparisons, r.Critical, r.Alpha, len(r.Flagged()))
+			if charts != "" {
+				n, err := pipeline.BankDriftCharts(c.Context(), bf.settings(c), charts, t, r, allCharts, chartFormat, invocation(c, env))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(env.Stderr, "itemlab: drift.csv and %d charts in %s\n", n, charts)
+			}
 			if flaggedOnly {
 				t = pipeline.FlaggedRows(t)
 			}
@@ -113,6 +121,9 @@ for all the pairs in the bank.`,
 	}
 	c.Flags().Float64Var(&alpha, "alpha", 0.05, "family-wise error rate of the screen")
 	c.Flags().BoolVar(&flaggedOnly, "flagged", false, "only the flagged pairs")
+	c.Flags().StringVar(&charts, "charts", "", "write drift.csv and a chart per flagged item (b across administrations, ±2 SE) into this `folder`")
+	c.Flags().BoolVar(&allCharts, "all", false, "with --charts: a chart for every item with two or more administrations")
+	c.Flags().StringVar(&chartFormat, "chart-format", "svg", "chart format: svg or png")
 	c.Flags().BoolVar(&asJSON, "json", false, "print JSON for scripts")
 	return c
 }
