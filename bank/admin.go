@@ -1,6 +1,7 @@
 package bank
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/hex"
@@ -85,6 +86,11 @@ type AddOptions struct {
 	// have none yet: the base form, which defines the scale. Pretest items
 	// get bank parameters only through Promote.
 	BaseParams bool
+	// Scale, if non-nil, is the scale.json this administration defined (the
+	// base form's), stored as the bank scale in the same transaction. A bank
+	// with the same scale is left alone; one with another scale refuses with
+	// ErrConflict and nothing is written.
+	Scale []byte
 }
 
 // AddAdministration records one administration whole, in one transaction:
@@ -100,7 +106,26 @@ func (b *Bank) AddAdministration(ctx context.Context, a *Administration, opts Ad
 	if err := validAdministration(a); err != nil {
 		return 0, err
 	}
+	if opts.Scale != nil && !json.Valid(opts.Scale) {
+		return 0, newErr(ErrInvalid, "the scale is not valid JSON")
+	}
 	return b.write(ctx, "add-run", "recording run "+short(a.RunID), func(tx *wtx) (string, any, error) {
+		var scaleSet bool
+		if opts.Scale != nil {
+			old, err := tx.scale()
+			if err != nil {
+				return "", nil, err
+			}
+			switch {
+			case old == nil:
+				if err := tx.exec(`INSERT INTO scale (id, json, event_id) VALUES (1, ?, ?)`, opts.Scale, tx.event); err != nil {
+					return "", nil, err
+				}
+				scaleSet = true
+			case !bytes.Equal(old, opts.Scale):
+				return "", nil, newErr(ErrConflict, "run %s defines a scale, but the bank already has a different one (fixed once on the base form)", short(a.RunID))
+			}
+		}
 		var n int
 		if err := tx.row(`SELECT COUNT(*) FROM administrations WHERE run_id = ?`, a.RunID).Scan(&n); err != nil {
 			return "", nil, err
@@ -162,7 +187,7 @@ func (b *Bank) AddAdministration(ctx context.Context, a *Administration, opts Ad
 			testHookMidAdd()
 		}
 		return a.RunID, map[string]any{"run_id": a.RunID, "form": a.Form, "date": a.Date, "candidates": a.Candidates,
-			"items": len(a.Items), "added_items": added, "base_params": based}, nil
+			"items": len(a.Items), "added_items": added, "base_params": based, "scale_set": scaleSet}, nil
 	})
 }
 

@@ -22,7 +22,7 @@
 //	bank init            Init
 //	bank import --items  ImportItems (ImportOptions.Replace for --replace); SetScale for --scale
 //	bank import --from   ImportFolder
-//	bank add-run, run --bank   AddAdministration (AddOptions.BaseParams for the first, scale-defining form)
+//	bank add-run, run --bank   AddAdministration (AddOptions.BaseParams and Scale for the first, scale-defining form)
 //	bank promote         Promote (PromoteOptions{Items, Force, Reason})
 //	bank retire|revise   Retire, Revise (Revision{Reason, Set, Unset, Key, Domain}); SetStatus for exclude
 //	bank update-params   UpdateParams(item, run, reason)

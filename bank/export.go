@@ -24,8 +24,11 @@ func sortBy[T any](s []T, key func(T) string) {
 // id in byte order, administrations in the order recorded, items within an
 // administration in the order recorded, covariances by parameter names).
 var (
-	itemsHeader       = []string{"item_id", "key", "domain", "status", "version", "base_id", "previous_id", "created", "exposure_runs", "exposure_candidates"}
-	paramsHeader      = []string{"item_id", "model", "a", "b", "c", "d", "se_a", "se_b", "se_c", "se_d", "source", "run_id", "reason"}
+	itemsHeader = []string{"item_id", "key", "domain", "status", "version", "base_id", "previous_id", "created", "exposure_runs", "exposure_candidates"}
+	// params.csv has the columns of reports.ParamsFileTable (the fit
+	// columns left empty) and then the bank's own, so that calibrate --fixed
+	// and equate --base-params read it as it is.
+	paramsHeader      = []string{"item_id", "model", "a", "b", "c", "d", "se_a", "se_b", "se_c", "infit", "outfit", "infit_z", "outfit_z", "sx2", "sx2_df", "sx2_p", "se_d", "source", "run_id", "reason"}
 	covHeader         = []string{"item_id", "param_1", "param_2", "cov"}
 	adminsHeader      = []string{"run_id", "form", "date", "candidates", "latent_mean", "latent_sd", "recorded_at", "manifest"}
 	historyHeader     = []string{"run_id", "form", "date", "item_id", "role", "n", "p", "rpbis", "rpbis_corrected", "biserial", "disc_index", "alpha_if_deleted", "infit", "outfit", "model", "a", "b", "c", "d", "se_a", "se_b", "se_c", "se_d", "decision", "reasons"}
@@ -46,7 +49,7 @@ func ExportFiles() []string { return append([]string(nil), exportFiles...) }
 // Export writes the bank to the folder dir (created if needed):
 //
 //	items.csv            item_id,key,domain,status,version,base_id,previous_id,created,exposure_runs,exposure_candidates, then the items' fields (union of names, in order of first use)
-//	params.csv           item_id,model,a,b,c,d,se_a,se_b,se_c,se_d,source,run_id,reason (bank parameters and provenance)
+//	params.csv           item_id,model,a,b,c,d,se_a,se_b,se_c, the (empty) fit columns of params.csv, se_d,source,run_id,reason
 //	params_cov.csv       item_id,param_1,param_2,cov
 //	administrations.csv  run_id,form,date,candidates,latent_mean,latent_sd,recorded_at,manifest (the manifest's file under manifests/)
 //	history.csv          run_id,form,date,item_id,role,n,p,rpbis,…,model,a,b,c,d,se_a,…,decision,reasons (reasons a JSON array)
@@ -196,7 +199,10 @@ func (c *conn) export() (map[string][]byte, error) {
 		}
 		it.row(cells...)
 		if p := s.Params; p != nil {
-			pt.row(append(append([]string{s.ID}, paramCells(&p.Params)...), p.Source, p.RunID, p.Reason)...)
+			pc := paramCells(&p.Params) // model, a, b, c, d, se_a, se_b, se_c, se_d
+			row := append([]string{s.ID}, pc[:8]...)
+			row = append(row, "", "", "", "", "", "", "") // the fit columns of params.csv
+			pt.row(append(row, pc[8], p.Source, p.RunID, p.Reason)...)
 		}
 	}
 	out["items.csv"], out["params.csv"] = it.bytes(), pt.bytes()

@@ -138,7 +138,7 @@ func (b *Bank) ImportFolder(ctx context.Context, dir string) (int64, error) {
 		header   []string
 		required bool
 	}{
-		{"items.csv", itemsHeader[:4], true}, {"params.csv", paramsHeader[:10], false}, {"params_cov.csv", covHeader, false},
+		{"items.csv", itemsHeader[:4], true}, {"params.csv", append(paramsHeader[:9:9], "se_d"), false}, {"params_cov.csv", covHeader, false},
 		{"administrations.csv", adminsHeader[:4], false}, {"history.csv", historyHeader[:6], false}, {"history_cov.csv", historyCovHeader, false},
 		{"forms.csv", formsHeader[:1], false}, {"form_items.csv", formItemsHeader, false}, {"form_conversion.csv", formConvHeader, false},
 	} {

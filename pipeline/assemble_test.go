@@ -49,7 +49,7 @@ func TestAssembleForm(t *testing.T) {
 	}
 	// assembly.json: every constraint met.
 	var af reports.AssemblyFile
-	readJSON(t, filepath.Join(dir, reports.FileAssembly), &af)
+	mustReadJSON(t, filepath.Join(dir, reports.FileAssembly), &af)
 	if af.Solver != "CBC" || af.SolverVersion == "" || af.Status == "" || af.Value == nil {
 		t.Errorf("assembly.json: solver %q %q, status %q, objective %v", af.Solver, af.SolverVersion, af.Status, af.Value)
 	}
@@ -190,7 +190,7 @@ func TestAssembleForm(t *testing.T) {
 	}
 }
 
-func readJSON(t *testing.T, file string, v any) {
+func mustReadJSON(t *testing.T, file string, v any) {
 	t.Helper()
 	data, err := os.ReadFile(file)
 	if err != nil {
@@ -264,7 +264,7 @@ func TestAssembleMatchBase(t *testing.T) {
 		t.Fatal(err)
 	}
 	var af reports.AssemblyFile
-	readJSON(t, filepath.Join(dir, reports.FileAssembly), &af)
+	mustReadJSON(t, filepath.Join(dir, reports.FileAssembly), &af)
 	if af.Objective != "match-base" || len(af.Theta) != 5 || af.BaseForm != "form1" || af.Forms[0].Deviation == nil {
 		t.Fatalf("assembly.json: objective %q, θ %v, base %q, deviation %v", af.Objective, af.Theta, af.BaseForm, af.Forms[0].Deviation)
 	}

@@ -284,6 +284,7 @@ func (o *Output) manifest() *reports.Manifest {
 			m.Inputs[k].Path = filepath.Join(o.dir, rel)
 		}
 	}
+	m.RunID = RunID(m)
 	names := append([]string(nil), o.names...)
 	sort.Strings(names)
 	for _, name := range names {

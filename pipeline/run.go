@@ -43,6 +43,7 @@ type Summary struct {
 	Skipped        []string       `json:"skipped"`
 	Warnings       int            `json:"warnings"`
 	Dir            string         `json:"dir"`
+	Bank           *AddRunResult  `json:"bank,omitempty"` // the recording in the item bank
 	Workbook       bool           `json:"-"`
 	Review         bool           `json:"-"`
 }
@@ -87,6 +88,7 @@ type RunOptions struct {
 	Force      bool   // replace an existing run folder
 	Log        Logger // nil means Discard
 	Invocation Invocation
+	Bank       RunBankOptions // --bank and what recording the run needs
 }
 
 // Run runs the whole pipeline over an exam spec into a new run folder: a
@@ -97,6 +99,9 @@ type RunOptions struct {
 func Run(ctx context.Context, sf *SpecFile, o RunOptions) (*Summary, error) {
 	if o.Out == "" {
 		return nil, Inputf("--out is required: the run folder to create")
+	}
+	if err := setRunBank(sf, o.Bank); err != nil {
+		return nil, err
 	}
 	out, err := NewOutput(o.Out, o.Invocation, o.Log, o.Force)
 	if err != nil {
@@ -124,6 +129,11 @@ func Run(ctx context.Context, sf *SpecFile, o RunOptions) (*Summary, error) {
 		return nil, err
 	}
 	sum.Dir = o.Out
+	if sf.Spec.Bank != nil {
+		if sum.Bank, err = recordRun(ctx, sf.Spec.BankPath(), o.Out, o.Bank); err != nil {
+			return sum, err
+		}
+	}
 	return sum, nil
 }
 
@@ -190,6 +200,10 @@ func (r *runner) run() (*Summary, error) {
 		return nil, err
 	}
 	sum.Candidates = d.N
+	bk, err := r.openBank(d)
+	if err != nil {
+		return nil, err
+	}
 
 	// Classical analysis.
 	cs := ClassicalSettings{Thresholds: classical.DefaultThresholds()}
@@ -232,7 +246,7 @@ func (r *runner) run() (*Summary, error) {
 	if model == "" {
 		model = "3pl"
 	}
-	cset := CalibrateSettings{Model: model, Method: s.Calibrate.Method, Scoring: s.Calibrate.Scoring, All: s.Calibrate.All, Omit: omit}
+	cset := CalibrateSettings{Model: model, Method: s.Calibrate.Method, Scoring: s.Calibrate.Scoring, All: s.Calibrate.All, Omit: omit, Fixed: bk.fixedFile()}
 	var cal *calibrate.Result
 	if err := r.stage("calibrate", func() (err error) { cal, err = Calibrate(r.ctx, out, r.at("calibrate"), d, cset); return }); err != nil {
 		return nil, err
@@ -244,6 +258,9 @@ func (r *runner) run() (*Summary, error) {
 	formParams := CalibrationParams(d, cal)
 	calID := CalibrationID(d, cal)
 	pop := CalibrationPopulation(d, cal)
+	if err := r.bankLink(bk, &formParams, CalibrationCov(d, cal), calID, &pop); err != nil {
+		return nil, err
+	}
 
 	// Linking to the base form.
 	if b := s.BaseForm; b != nil {

@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/png"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -264,5 +265,23 @@ func TestWriteChartsPartialRun(t *testing.T) {
 	want := "test_information.png wright_map.png raw_scores.png items/Q1_icc.png items/Q2_icc.png items/Q3_icc.png"
 	if g := strings.Join(got, " "); g != want {
 		t.Errorf("charts %s, want %s", g, want)
+	}
+}
+
+// DriftChart draws in both formats, with and without a bank b, and with an
+// administration that has no SE.
+func TestDriftChart(t *testing.T) {
+	nan := math.NaN()
+	pts := []DriftPoint{{Label: "F1 2026-01-10", B: -0.4, SE: 0.1}, {Label: "F2 2026-06-10", B: 0.3, SE: 0}, {Label: "F3 2026-11-10", B: -0.2, SE: 0.12}}
+	for _, format := range []string{"svg", "png"} {
+		for _, bankB := range []float64{-0.4, nan} {
+			img, err := DriftChart("ITM0001", bankB, pts, true, format)
+			if err != nil || len(img) == 0 {
+				t.Errorf("%s, bank b %v: %d bytes, %v", format, bankB, len(img), err)
+			}
+		}
+	}
+	if _, err := DriftChart("ITM0001", 0, pts, false, "gif"); err == nil {
+		t.Error("format gif: want an error")
 	}
 }

@@ -5,6 +5,7 @@ package reports
 // and what it wrote.
 type Manifest struct {
 	Tool     string            `json:"tool"`
+	RunID    string            `json:"run_id,omitempty"` // the run's identity (pipeline.RunID), which the item bank records
 	Version  string            `json:"version"`
 	Command  string            `json:"command"`
 	Args     []string          `json:"args"`

@@ -38,7 +38,9 @@ func ParamCovTable(c *analysis.ParamCov) *Table {
 // ReadParamCov reads a params_cov.csv that ParamCovTable wrote. Rows may
 // come in any order; a pair given twice, a covariance that is not finite,
 // or a variance that is negative is a located error, and so is a pair
-// missing from the matrix.
+// missing from the matrix. It also reads the item bank's params_cov.csv
+// (item_id,param_1,param_2,cov: each item's own block), as a block-diagonal
+// matrix whose blocks must be whole.
 func ReadParamCov(src ingest.Source) (*analysis.ParamCov, error) {
 	tab, err := ingest.OpenTable(src, "")
 	if err != nil {
@@ -55,8 +57,12 @@ func ReadParamCov(src ingest.Source) (*analysis.ParamCov, error) {
 	for k, h := range header {
 		col[strings.ToLower(strings.TrimSpace(h))] = k
 	}
+	// The item bank's export (bank.Export) writes each item's own block in
+	// long form without item_id_2: a block-diagonal matrix, zero between items.
+	_, hasItem2 := col["item_id_2"]
+	block := !hasItem2
 	for _, want := range ParamCovColumns {
-		if _, ok := col[want]; !ok {
+		if _, ok := col[want]; !ok && !(block && want == "item_id_2") {
 			return nil, &analysis.ParseError{File: src.Name, Row: 1, Err: fmt.Errorf("no column %q: want %s", want, strings.Join(ParamCovColumns, ","))}
 		}
 	}
@@ -94,6 +100,9 @@ func ReadParamCov(src ingest.Source) (*analysis.ParamCov, error) {
 			return ""
 		}
 		i1, p1, i2, p2 := get("item_id"), get("param_1"), get("item_id_2"), get("param_2")
+		if block {
+			i2 = i1
+		}
 		if i1 == "" || i2 == "" || p1 == "" || p2 == "" {
 			return nil, tab.ErrAt(-1, i1, errors.New("want an item and a parameter on both sides of the pair"))
 		}
@@ -116,8 +125,19 @@ func ReadParamCov(src ingest.Source) (*analysis.ParamCov, error) {
 	if n == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: errors.New("no covariances")}
 	}
-	if len(entries) != n*(n+1)/2 {
-		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("%d pairs for %d parameters, want %d (the whole upper triangle)", len(entries), n, n*(n+1)/2)}
+	want := n * (n + 1) / 2
+	if block {
+		per := map[string]int{}
+		for _, it := range c.Items {
+			per[it]++
+		}
+		want = 0
+		for _, k := range per {
+			want += k * (k + 1) / 2
+		}
+	}
+	if len(entries) != want {
+		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("%d pairs for %d parameters, want %d (the whole upper triangle)", len(entries), n, want)}
 	}
 	c.M = mat.NewSymDense(n, nil)
 	for _, e := range entries {

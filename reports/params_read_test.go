@@ -88,3 +88,24 @@ func TestParamCovRoundTrip(t *testing.T) {
 		t.Errorf("truncated file: %v", err)
 	}
 }
+
+// The item bank's params_cov.csv (each item's own block, no item_id_2)
+// reads as a block-diagonal matrix; a block with a pair missing is a
+// located error.
+func TestParamCovBankBlocks(t *testing.T) {
+	text := "item_id,param_1,param_2,cov\nI1,a,a,0.04\nI1,a,d,0.01\nI1,d,d,0.09\nI2,d,d,0.05\n"
+	got, err := ReadParamCov(ingest.Source{Name: "params_cov.csv", R: strings.NewReader(text)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := mat.NewSymDense(3, []float64{0.04, 0.01, 0, 0.01, 0.09, 0, 0, 0, 0.05})
+	if !mat.Equal(got.M, want) || strings.Join(got.Items, ",") != "I1,I1,I2" {
+		t.Errorf("read %v %v, want the block-diagonal matrix", got.Items, mat.Formatted(got.M))
+	}
+	missing := strings.Replace(text, "I1,a,d,0.01\n", "", 1)
+	_, err = ReadParamCov(ingest.Source{Name: "params_cov.csv", R: strings.NewReader(missing)})
+	var pe *analysis.ParseError
+	if !errors.As(err, &pe) || !strings.Contains(err.Error(), "want 4") {
+		t.Errorf("block with a pair missing: %v", err)
+	}
+}

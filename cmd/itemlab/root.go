@@ -85,6 +85,7 @@ Exit codes:
 	root.AddCommand(
 		newAnalyzeCmd(env),
 		newAssembleCmd(env),
+		newBankCmd(env),
 		newCalibrateCmd(env),
 		newDemoCmd(env),
 		newDIFCmd(env),

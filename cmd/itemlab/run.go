@@ -18,6 +18,7 @@ type runOptions struct {
 	cutTheta         float64
 	force, quiet     bool
 	asJSON           bool
+	bank             pipeline.RunBankOptions
 }
 
 func newRunCmd(env *Env) *cobra.Command {
@@ -41,6 +42,13 @@ temporary folder and renamed into place at the end, so a failed run leaves no
 half-written results; an existing run folder is replaced only with --force.
 Inputs are never modified.
 
+With --bank (or the spec's bank: section) the form goes onto the item bank's
+scale: a bank without a scale takes this run's (scale.cut_theta or cut_raw),
+and later forms are linked to the bank parameters of their common items
+(bank.link: stocking-lord, haebara, or fixed to hold them at their bank
+values) and scored on the bank's scale. Once the run folder is written, the
+administration is recorded in the bank (see itemlab bank add-run).
+
 Without a spec, --responses and --items (and --cut-theta for the scale) run
 the pipeline with the defaults.
 
@@ -48,7 +56,8 @@ Exit codes: 0 success, 1 a stage failed, 2 bad input or spec (the message
 names the file and line).`,
 		Example: `  itemlab init && itemlab run --spec exam.yaml --out run-2026-11
   itemlab run --responses responses.csv --items items.csv --cut-theta -0.5 --out run
-  itemlab run --spec exam.yaml --out run --json > summary.json`,
+  itemlab run --spec exam.yaml --out run --json > summary.json
+  itemlab run --spec form2.yaml --out run-form2 --bank bank.db`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			sf, err := o.resolveSpec(c)
@@ -56,8 +65,11 @@ names the file and line).`,
 				return err
 			}
 			sum, err := pipeline.Run(c.Context(), sf, pipeline.RunOptions{Out: o.outDir, Force: o.force,
-				Log: env.logger(o.quiet), Invocation: invocation(c, env)})
+				Log: env.logger(o.quiet), Invocation: invocation(c, env), Bank: o.bank})
 			if err != nil {
+				if sum != nil { // the run folder is written; the bank recording failed
+					printRunSummary(env, sum, o.asJSON)
+				}
 				return err
 			}
 			return printRunSummary(env, sum, o.asJSON)
@@ -73,6 +85,9 @@ names the file and line).`,
 	f.BoolVar(&o.force, "force", false, "replace an existing run folder")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "no progress or log lines on stderr")
 	f.BoolVar(&o.asJSON, "json", false, "print the run summary as JSON on stdout")
+	f.StringVar(&o.bank.Target, "bank", "", "item bank (`file` or postgres:// URL) to link the form to and record it in (or the spec's bank:)")
+	f.StringVar(&o.bank.Form, "form", "", "the form's name in the bank (default: the spec's exam name)")
+	f.StringVar(&o.bank.By, "by", "", "who records the run, for the bank's audit (default: the operating-system user)")
 	return c
 }
 
@@ -138,8 +153,15 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 		}
 		fmt.Fprintf(w, "  %s calibration %s\n", s.Model, state)
 	}
+	if s.Bank != nil {
+		fmt.Fprintf(w, "  recorded in the bank as form %s, run %s (%s)\n", s.Bank.Form, s.Bank.RunID, s.Bank.Mode)
+	}
 	if s.LinkA != nil {
-		fmt.Fprintf(w, "  linked to the base form: θ_base = %.3f·θ + %.3f\n", *s.LinkA, *s.LinkB)
+		to := "the base form"
+		if s.Bank != nil {
+			to = "the bank scale"
+		}
+		fmt.Fprintf(w, "  linked to %s: θ_base = %.3f·θ + %.3f\n", to, *s.LinkA, *s.LinkB)
 	}
 	if s.RawCut != nil {
 		fmt.Fprintf(w, "  raw cut %d of %d", *s.RawCut, s.Operational)
