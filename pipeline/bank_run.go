@@ -7,6 +7,7 @@ import (
 
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/analysis/projection"
+	"github.com/itemlab/itemlab/analysis/scale"
 	"github.com/itemlab/itemlab/bank"
 	"github.com/itemlab/itemlab/internal/spec"
 	"github.com/itemlab/itemlab/irt"
@@ -81,6 +82,10 @@ type runBank struct {
 	common     []analysis.ItemParams
 	cov        *analysis.ParamCov
 	fixedParam string // staged common_params.csv, for link: fixed
+	// planned is the planned form (itemlab assemble) whose operational
+	// items are this form's, or nil: its pre-equated conversion is compared
+	// with this administration's.
+	planned *bank.Form
 }
 
 // fixedFile is the params.csv the calibration holds fixed, or "".
@@ -114,6 +119,7 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 	var items []bank.ItemSummary
 	var covs [][]bank.Cov
 	var where string
+	var planned *bank.Form
 	err := withBank(r.ctx, BankSettings{Target: target}, func(b *bank.Bank) (err error) {
 		where = b.Target()
 		if scaleJSON, err = b.Scale(r.ctx); err != nil {
@@ -122,6 +128,11 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 		if items, err = b.List(r.ctx, bank.ListFilter{IDs: ids, Status: []bank.Status{bank.Operational}}); err != nil {
 			return err
 		}
+		forms, err := b.Forms(r.ctx)
+		if err != nil {
+			return err
+		}
+		planned = plannedFormOf(forms, ids)
 		for _, it := range items {
 			var c []bank.Cov
 			if it.Params != nil {
@@ -138,7 +149,7 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 	if err != nil {
 		return nil, err
 	}
-	bk := &runBank{file: BankRunFile{Bank: where, Exam: s.Exam, Common: []string{}}}
+	bk := &runBank{file: BankRunFile{Bank: where, Exam: s.Exam, Common: []string{}}, planned: planned}
 	var cids []string
 	var ccov [][]bank.Cov
 	for k, it := range items {
@@ -256,4 +267,47 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+// plannedFormOf is the last planned form whose items are exactly the
+// operational items ids (in any order), or nil.
+func plannedFormOf(forms []bank.Form, ids []string) *bank.Form {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var found *bank.Form
+	for k := range forms {
+		f := &forms[k]
+		if len(f.Items) != len(want) {
+			continue
+		}
+		all := true
+		for _, id := range f.Items {
+			all = all && want[id]
+		}
+		if all {
+			found = f
+		}
+	}
+	return found
+}
+
+// filePrePost is the comparison of the planned form's pre-equated
+// conversion with the administration's (bank/pre_post.csv).
+const filePrePost = "pre_post.csv"
+
+// comparePlanned writes bank/pre_post.csv when the form was assembled and
+// pre-equated from the bank, and returns the comparison (nil otherwise).
+func (r *runner) comparePlanned(bk *runBank, conv *scale.Conversion, f *Form) (*Comparison, error) {
+	if bk == nil || bk.planned == nil || conv == nil {
+		return nil, nil
+	}
+	c, err := ComparePreEquating(bk.planned, conv, f.RawScores())
+	if err != nil {
+		r.out.Warn(analysis.NewWarning("pre_post", "", "the planned form "+bk.planned.Name+" could not be compared with this administration: "+err.Error(), err))
+		return nil, nil
+	}
+	r.out.Log.Logf("planned form %s: raw cut %d pre-equated, %d after the administration; %d candidates' pass/fail differ", bk.planned.Name, c.PreRawCut, c.PostRawCut, c.Differ)
+	return c, r.out.Table(r.at(bankDir+"/"+filePrePost), reports.PrePostTable(c.Rows))
 }

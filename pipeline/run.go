@@ -43,7 +43,8 @@ type Summary struct {
 	Skipped        []string       `json:"skipped"`
 	Warnings       int            `json:"warnings"`
 	Dir            string         `json:"dir"`
-	Bank           *AddRunResult  `json:"bank,omitempty"` // the recording in the item bank
+	Bank           *AddRunResult  `json:"bank,omitempty"`     // the recording in the item bank
+	PrePost        *Comparison    `json:"pre_post,omitempty"` // the planned form's pre-equating against this administration
 	Workbook       bool           `json:"-"`
 	Review         bool           `json:"-"`
 }
@@ -316,10 +317,12 @@ func (r *runner) run() (*Summary, error) {
 				return err
 			}
 			cv, err := Scale(r.ctx, out, r.at("scale"), form, sc, ss)
-			if err == nil {
-				rc := cv.RawCut
-				sum.RawCut = &rc
+			if err != nil {
+				return err
 			}
+			rc := cv.RawCut
+			sum.RawCut = &rc
+			sum.PrePost, err = r.comparePlanned(bk, cv, form)
 			return err
 		}); err != nil {
 			return nil, err

@@ -180,6 +180,10 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 	if len(s.DIFC) > 0 {
 		fmt.Fprintf(w, "  DIF category C: %s\n", strings.Join(s.DIFC, ", "))
 	}
+	if c := s.PrePost; c != nil {
+		fmt.Fprintf(w, "  planned form %s: raw cut %d pre-equated, %d after the administration; pass/fail differs for %d of %d candidates (%.1f %%)\n",
+			c.Form, c.PreRawCut, c.PostRawCut, c.Differ, c.Candidates, 100*c.DifferShare)
+	}
 	for _, sk := range s.Skipped {
 		fmt.Fprintf(w, "  skipped %s\n", sk)
 	}
