@@ -1,7 +1,9 @@
 package pipeline
 
 import (
+	"errors"
 	"io"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -30,7 +32,7 @@ const (
 	fileBankItems    = "items.csv"         // the form's items with their metadata, as an items file
 	fileCommonParams = "common_params.csv" // the bank parameters of the form's common items
 	fileCommonCov    = "common_params_cov.csv"
-	fileBankScale    = "bank_scale.json" // the bank scale, as stored
+	fileBankScale    = reports.FileBankScale // the bank scale, as stored
 )
 
 // Modes of a bank run.
@@ -120,6 +122,7 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 	var covs [][]bank.Cov
 	var where string
 	var planned *bank.Form
+	history := &reports.Table{Header: reports.HistoryColumns}
 	err := withBank(r.ctx, BankSettings{Target: target}, func(b *bank.Bank) (err error) {
 		where = b.Target()
 		if scaleJSON, err = b.Scale(r.ctx); err != nil {
@@ -133,6 +136,15 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 			return err
 		}
 		planned = plannedFormOf(forms, ids)
+		for _, j := range append(d.ItemsWithStatus(analysis.Operational), d.ItemsWithStatus(analysis.Pretest)...) {
+			hs, err := b.History(r.ctx, d.Items[j].ID)
+			if err != nil && !errors.Is(err, bank.ErrNotFound) {
+				return err
+			}
+			for _, h := range hs {
+				history.Rows = append(history.Rows, historyRow(d.Items[j].ID, h))
+			}
+		}
 		for _, it := range items {
 			var c []bank.Cov
 			if it.Params != nil {
@@ -165,6 +177,9 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 	bk.file.Common = append(bk.file.Common, cids...)
 	bk.cov = blockCov(cids, ccov)
 	if err := out.Table(r.at(bankDir+"/"+fileBankItems), bankItemsTable(d)); err != nil {
+		return nil, err
+	}
+	if err := out.Table(r.at(bankDir+"/"+reports.FileHistory), history); err != nil {
 		return nil, err
 	}
 	cutGiven := s.Scale.CutTheta != nil || s.Scale.CutRaw != nil || s.Scale.Base != ""
@@ -295,7 +310,7 @@ func plannedFormOf(forms []bank.Form, ids []string) *bank.Form {
 
 // filePrePost is the comparison of the planned form's pre-equated
 // conversion with the administration's (bank/pre_post.csv).
-const filePrePost = "pre_post.csv"
+const filePrePost = reports.FilePrePost
 
 // comparePlanned writes bank/pre_post.csv when the form was assembled and
 // pre-equated from the bank, and returns the comparison (nil otherwise).
@@ -310,4 +325,19 @@ func (r *runner) comparePlanned(bk *runBank, conv *scale.Conversion, f *Form) (*
 	}
 	r.out.Log.Logf("planned form %s: raw cut %d pre-equated, %d after the administration; %d candidates' pass/fail differ", bk.planned.Name, c.PreRawCut, c.PostRawCut, c.Differ)
 	return c, r.out.Table(r.at(bankDir+"/"+filePrePost), reports.PrePostTable(c.Rows))
+}
+
+// historyRow is one earlier administration of an item, as history.csv has it.
+func historyRow(id string, h bank.HistoryEntry) []string {
+	f := func(x float64) string {
+		if x == bank.None || math.IsNaN(x) {
+			return ""
+		}
+		return reports.F(x)
+	}
+	p, st := h.Params, h.Stats
+	if p.Model == "" {
+		p = bank.NoParams()
+	}
+	return []string{id, h.Form, h.Date, string(h.Role), reports.I(st.N), f(st.P), f(st.RPBisCorrected), p.Model, f(p.A), f(p.B), f(p.C), f(p.SEB), string(h.Decision)}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/itemlab/itemlab/irt"
+	"github.com/itemlab/itemlab/reports"
 )
 
 // TestRunComparesPlannedForm: a form assembled and pre-equated from the bank
@@ -89,6 +90,15 @@ func TestRunComparesPlannedForm(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "run", "bank", filePrePost)); err != nil {
 		t.Error(err)
+	}
+	// The report reads both: the workbook's "Pre vs post" and "History"
+	// sheets come from them.
+	run, err := reports.ReadRun(filepath.Join(dir, "run"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.PrePost == nil || len(run.PrePost.Rows) != len(ids)+1 || run.History == nil || len(run.History.Rows) == 0 {
+		t.Errorf("report: pre_post %v, history %v", run.PrePost != nil, run.History != nil)
 	}
 	t.Logf("pre raw cut %d, post %d; %d of %d candidates differ", c.PreRawCut, c.PostRawCut, c.Differ, c.Candidates)
 }

@@ -76,7 +76,9 @@ func checkCalibrations(dir, paramsPath string) error {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(p, ".json") || d.Name() == FileManifest {
+		// The bank's scale copied into a bank run is an input: it names
+		// the base form's calibration.
+		if !strings.HasSuffix(p, ".json") || d.Name() == FileManifest || d.Name() == FileBankScale {
 			return nil
 		}
 		b, err := os.ReadFile(p)

@@ -774,6 +774,31 @@ func (b *reviewBuilder) itemStats(it *reviewItem, si, pi, fi int) {
 		add("b on the base form", b.anchors, ai, "b_base", 3, s)
 		add("b of this form on the base scale", b.anchors, ai, "b_new_on_base", 3, s)
 	}
+	if h := run.History; h != nil {
+		for i := range h.Rows {
+			if tableCell(h, i, "item_id") != it.ID {
+				continue
+			}
+			v := tableCell(h, i, "role")
+			if p := tableCell(h, i, "p"); p != "" {
+				v += ", p " + roundCell(p, 2)
+			}
+			if r := tableCell(h, i, "rpbis_corrected"); r != "" {
+				v += ", corrected r " + roundCell(r, 2)
+			}
+			if bb := tableCell(h, i, "b"); bb != "" {
+				v += ", b " + roundCell(bb, 2)
+				if se := tableCell(h, i, "se_b"); se != "" {
+					v += " (SE " + roundCell(se, 2) + ")"
+				}
+			}
+			label := "Earlier administration " + tableCell(h, i, "form")
+			if d := tableCell(h, i, "date"); d != "" {
+				label += " (" + d + ")"
+			}
+			it.Stats = append(it.Stats, reviewFact{label, v, run.rel(run.Path(FileHistory))})
+		}
+	}
 	if di, ok := b.difRow[it.ID]; ok {
 		s := run.rel(run.Path(FileDIF))
 		add("MH D-DIF", run.DIF, di, "mh_d_dif", 2, s)
@@ -1010,4 +1035,14 @@ func (b *reviewBuilder) opItems() []chartItem {
 		}
 	}
 	return out
+}
+
+// roundCell rounds a numeric cell to places decimals for a sentence; a cell
+// that is not a number is returned as it is.
+func roundCell(s string, places int) string {
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	return strconv.FormatFloat(x, 'f', places, 64)
 }

@@ -60,6 +60,8 @@ const (
 	FileWorkbook               = "report.xlsx"                  // report
 	DirCharts                  = "charts"                       // report
 	FileReview                 = "review.html"                  // report: the item-review page
+	FileBankScale              = "bank_scale.json"              // bank: the bank's scale, copied as an input of the run
+	FileHistory                = "history.csv"                  // bank: the form's items' earlier administrations
 	FileResponses              = "responses.csv"                // simulate
 	FileItems                  = "items.csv"                    // simulate
 	FileTruth                  = "truth.csv"                    // simulate
@@ -70,7 +72,7 @@ const (
 // runSmallTables are read into memory by ReadRun; persons.csv and
 // scores.csv, which can hold a million rows, are streamed with EachRow.
 var runSmallTables = []string{FileItemStats, FileOptions, FileDomains, FileParams, FileConversion,
-	FilePretest, FileDIF, FileEquating, FileProjection}
+	FilePretest, FileDIF, FileEquating, FileProjection, FileAnchors, FileHistory, FilePrePost}
 
 var runJSONFiles = []string{FileSummary, FileFit, FileScale, FileLinking, FileAccuracy}
 
@@ -84,7 +86,9 @@ type Run struct {
 
 	ItemStats, Options, Domains, Params, Conversion *Table
 	Pretest, DIF, Equating, Projection              *Table
-
+	// Anchors (equate/anchors.csv), History and PrePost (bank/ of a run
+	// with an item bank).
+	Anchors, History, PrePost              *Table
 	Summary, Fit, Scale, Linking, Accuracy JSONObject
 
 	paths map[string]string // file name → path of the copy in use
@@ -125,6 +129,7 @@ func ReadRun(dir string) (*Run, error) {
 		FileItemStats: &r.ItemStats, FileOptions: &r.Options, FileDomains: &r.Domains,
 		FileParams: &r.Params, FileConversion: &r.Conversion, FilePretest: &r.Pretest,
 		FileDIF: &r.DIF, FileEquating: &r.Equating, FileProjection: &r.Projection,
+		FileAnchors: &r.Anchors, FileHistory: &r.History, FilePrePost: &r.PrePost,
 	}
 	for _, name := range runSmallTables {
 		p := r.paths[name]
@@ -461,3 +466,8 @@ func decodeJSONOrdered(dec *json.Decoder) (any, error) {
 		return t, nil
 	}
 }
+
+// HistoryColumns are the columns of history.csv: an item's earlier
+// administrations as the item bank holds them (parameters on the bank
+// scale).
+var HistoryColumns = []string{"item_id", "form", "date", "role", "n", "p", "rpbis_corrected", "model", "a", "b", "c", "se_b", "decision"}

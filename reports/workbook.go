@@ -26,6 +26,9 @@ const (
 	SheetDIF        = "DIF"
 	SheetEquating   = "Equating"
 	SheetProjection = "Projection"
+	SheetAnchors    = "Anchors"
+	SheetHistory    = "History"
+	SheetPrePost    = "Pre vs post"
 )
 
 // Number formats of workbook columns.
@@ -130,7 +133,10 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 		wb.tableSheet(SheetDomains, run.Domains, nil),
 		wb.difSheet(),
 		wb.tableSheet(SheetEquating, run.Equating, nil),
+		wb.tableSheet(SheetAnchors, run.Anchors, nil),
 		wb.projectionSheet(),
+		wb.tableSheet(SheetHistory, run.History, nil),
+		wb.tableSheet(SheetPrePost, run.PrePost, nil),
 	}
 	if err := f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("reports: workbook: %w", err)
