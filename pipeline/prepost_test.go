@@ -100,5 +100,13 @@ func TestRunComparesPlannedForm(t *testing.T) {
 	if run.PrePost == nil || len(run.PrePost.Rows) != len(ids)+1 || run.History == nil || len(run.History.Rows) == 0 {
 		t.Errorf("report: pre_post %v, history %v", run.PrePost != nil, run.History != nil)
 	}
+	var page strings.Builder
+	if err := reports.WriteReview(&page, run, reports.ReviewOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("raw cut %d pre-equated, %d after the administration", c.PreRawCut, c.PostRawCut)
+	if !strings.Contains(page.String(), want) {
+		t.Errorf("the review page does not say %q", want)
+	}
 	t.Logf("pre raw cut %d, post %d; %d of %d candidates differ", c.PreRawCut, c.PostRawCut, c.Differ, c.Candidates)
 }

@@ -966,6 +966,29 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 		}
 		add("Linking", v, run.rel(run.Path(FileLinking)))
 	}
+	if pp := run.PrePost; pp != nil && len(pp.Rows) > 0 {
+		// The planned form's pre-equated conversion against this one.
+		preCut, postCut, differ, total := -1, -1, 0, 0
+		for i := range pp.Rows {
+			raw := tableCell(pp, i, "raw")
+			if preCut < 0 && tableCell(pp, i, "pre_pass") == "true" {
+				preCut, _ = strconv.Atoi(raw)
+			}
+			if postCut < 0 && tableCell(pp, i, "post_pass") == "true" {
+				postCut, _ = strconv.Atoi(raw)
+			}
+			n, _ := strconv.Atoi(tableCell(pp, i, "count"))
+			total += n
+			if tableCell(pp, i, "differs") == "true" {
+				differ += n
+			}
+		}
+		v := fmt.Sprintf("raw cut %d pre-equated, %d after the administration", preCut, postCut)
+		if total > 0 {
+			v += fmt.Sprintf("; pass/fail differs for %d of %d candidates", differ, total)
+		}
+		add("Pre- against post-equating", v, run.rel(run.Path(FilePrePost)))
+	}
 	// Counts of flags and decisions over the items on the page.
 	flagN := map[string]int{}
 	var flagOrder []string
