@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -84,6 +85,9 @@ func (s CalibrateSettings) options(out *Output) (calibrate.Options, error) {
 	if s.Fixed != "" {
 		ps, err := LoadParams(out, "fixed", s.Fixed)
 		if err != nil {
+			return o, err
+		}
+		if err := CheckBankParams(s.Fixed, ps); err != nil {
 			return o, err
 		}
 		o.Fixed = map[string]irt.Item{}
@@ -171,4 +175,25 @@ func CalibrationParams(d *analysis.Dataset, cal *calibrate.Result) []analysis.It
 		ps[k] = analysis.ItemParams{ItemID: d.Items[j].ID, Item: cal.Result.Items[k], SE: se}
 	}
 	return ps
+}
+
+// CheckBankParams refuses parameters that cannot be bank values of an item
+// — a slope not in (0, 10], a difficulty beyond ±10 logits, a guessing
+// parameter outside [0, 1) — naming the item and its line in file. (A
+// calibration may estimate a negative slope; held fixed, it would anchor
+// the scale to nonsense.)
+func CheckBankParams(file string, ps []analysis.ItemParams) error {
+	for _, p := range ps {
+		it := p.Item
+		where := fmt.Sprintf("%s:%d (item %q)", file, p.Line, p.ItemID)
+		switch b := it.B(); {
+		case !(it.A > 0 && it.A <= 10):
+			return Inputf("%s: slope a = %g: want 0 < a ≤ 10 for a bank parameter", where, it.A)
+		case !(math.Abs(b) <= 10):
+			return Inputf("%s: difficulty b = %g: want |b| ≤ 10 logits for a bank parameter", where, b)
+		case !(it.C >= 0 && it.C < 1):
+			return Inputf("%s: guessing c = %g: want 0 ≤ c < 1", where, it.C)
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Version is itemlab's version, written into every manifest.
@@ -81,7 +82,7 @@ Exit codes:
 	root.SetOut(env.Stdout)
 	root.SetErr(env.Stderr)
 	root.SetIn(env.Stdin)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return &usageError{suggestFlag(c, err)} })
 	root.AddCommand(
 		newAnalyzeCmd(env),
 		newAssembleCmd(env),
@@ -206,4 +207,51 @@ func execute(ctx context.Context, root *cobra.Command, env *Env) (err error) {
 		}
 	}()
 	return root.ExecuteContext(ctx)
+}
+
+// suggestFlag adds the nearest flag of c to an "unknown flag" error.
+func suggestFlag(c *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return err
+	}
+	// The closest flag within two edits, else one the name begins.
+	best, bestD, prefix := "", 3, ""
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(name, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+		if prefix == "" && strings.HasPrefix(f.Name, name) {
+			prefix = f.Name
+		}
+	})
+	if best == "" {
+		best = prefix
+	}
+	if best == "" {
+		return fmt.Errorf("%s (see itemlab %s --help)", msg, c.Name())
+	}
+	return fmt.Errorf("%s (did you mean --%s?)", msg, best)
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
