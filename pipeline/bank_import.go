@@ -46,6 +46,9 @@ func BankImport(ctx context.Context, bs BankSettings, s BankImportSettings) (*ba
 		if err != nil {
 			return nil, err
 		}
+		if err := CheckBankParams(s.Params, fp.Params); err != nil {
+			return nil, err
+		}
 		params = map[string]bank.Params{}
 		known := map[string]bool{}
 		for _, it := range infos {
