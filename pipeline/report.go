@@ -38,7 +38,7 @@ func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (
 	if s.Charts {
 		chartsDir = filepath.Join(dir, reports.DirCharts)
 	}
-	res, err := reports.Report(dir, xlsx, chartsDir, format)
+	res, err := reports.ReportContext(ctx, dir, xlsx, chartsDir, format)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -74,6 +75,12 @@ func chartAlpha(c color.NRGBA, a uint8) color.NRGBA { c.A = a; return c }
 // files, plus index.html listing them. Per-item charts are drawn by a pool
 // of GOMAXPROCS workers; names and order do not depend on the schedule.
 func WriteCharts(dir string, run *Run, format string) ([]ChartFile, error) {
+	return WriteChartsContext(context.Background(), dir, run, format)
+}
+
+// WriteChartsContext is WriteCharts that stops drawing when ctx is
+// cancelled (within one chart per worker) and returns ctx's error.
+func WriteChartsContext(ctx context.Context, dir string, run *Run, format string) ([]ChartFile, error) {
 	format = strings.ToLower(strings.TrimPrefix(format, "."))
 	if format == "" {
 		format = "png"
@@ -163,10 +170,16 @@ func WriteCharts(dir string, run *Run, format string) ([]ChartFile, error) {
 		}()
 	}
 	for i := range jobs {
+		if ctx.Err() != nil {
+			break
+		}
 		next <- i
 	}
 	close(next)
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	var files []ChartFile
 	for i, j := range jobs {
 		if errs[i] != nil {

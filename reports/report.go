@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,6 +20,12 @@ type ReportResult struct {
 // written under a temporary name beside xlsxPath and renamed into place, so
 // a failed run leaves no half-written workbook.
 func Report(runDir, xlsxPath, chartsDir, format string) (*ReportResult, error) {
+	return ReportContext(context.Background(), runDir, xlsxPath, chartsDir, format)
+}
+
+// ReportContext is Report that stops between the workbook and the charts,
+// and between charts, when ctx is cancelled.
+func ReportContext(ctx context.Context, runDir, xlsxPath, chartsDir, format string) (*ReportResult, error) {
 	run, err := ReadRun(runDir)
 	if err != nil {
 		return nil, err
@@ -30,8 +37,11 @@ func Report(runDir, xlsxPath, chartsDir, format string) (*ReportResult, error) {
 		}
 		res.Workbook = xlsxPath
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if chartsDir != "" {
-		if res.Charts, err = WriteCharts(chartsDir, run, format); err != nil {
+		if res.Charts, err = WriteChartsContext(ctx, chartsDir, run, format); err != nil {
 			return res, err
 		}
 	}

@@ -49,7 +49,7 @@ number comes from the run's CSV and JSON files.`,
 			res := &reports.ReportResult{}
 			if xlsx != "" || charts != "" {
 				var err error
-				if res, err = reports.Report(from, xlsx, charts, format); err != nil {
+				if res, err = reports.ReportContext(c.Context(), from, xlsx, charts, format); err != nil {
 					return reportError(err)
 				}
 			}
