@@ -1,11 +1,16 @@
 package reports
 
 import (
+	"archive/zip"
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
+	"time"
 )
 
 // ReportResult says what Report wrote.
@@ -32,7 +37,7 @@ func ReportContext(ctx context.Context, runDir, xlsxPath, chartsDir, format stri
 	}
 	res := &ReportResult{}
 	if xlsxPath != "" {
-		if err := writeFileAtomic(xlsxPath, func(w *bufio.Writer) error { return WriteWorkbook(w, run) }); err != nil {
+		if err := writeFileAtomic(xlsxPath, func(w *bufio.Writer) error { return writeWorkbookStable(w, run) }); err != nil {
 			return nil, err
 		}
 		res.Workbook = xlsxPath
@@ -82,4 +87,46 @@ func writeFileAtomic(path string, write func(*bufio.Writer) error) (err error) {
 		return fmt.Errorf("reports: %w", err)
 	}
 	return nil
+}
+
+// writeWorkbookStable writes the workbook with its zip entries in a fixed
+// order ([Content_Types].xml first, then by name) and fixed times, so the
+// same run folder gives a byte-identical report.xlsx (excelize orders some
+// entries by map iteration). Entries are copied compressed, not re-deflated.
+func writeWorkbookStable(w io.Writer, run *Run) error {
+	var buf bytes.Buffer
+	if err := WriteWorkbook(&buf, run); err != nil {
+		return err
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		return fmt.Errorf("reports: workbook: %w", err)
+	}
+	files := append([]*zip.File(nil), zr.File...)
+	sort.SliceStable(files, func(i, j int) bool {
+		a, b := files[i].Name, files[j].Name
+		if (a == "[Content_Types].xml") != (b == "[Content_Types].xml") {
+			return a == "[Content_Types].xml"
+		}
+		return a < b
+	})
+	zw := zip.NewWriter(w)
+	for _, f := range files {
+		h := f.FileHeader
+		h.Modified = time.Time{}
+		h.ModifiedDate, h.ModifiedTime = 0, 0
+		h.Extra = nil
+		dst, err := zw.CreateRaw(&h)
+		if err != nil {
+			return err
+		}
+		src, err := f.OpenRaw()
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(dst, src); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }

@@ -1,10 +1,13 @@
 package reports
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -60,5 +63,26 @@ func TestReportFailureLeavesNoWorkbook(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(xlsx); string(b) != "previous" {
 		t.Errorf("existing workbook replaced by %d bytes", len(b))
+	}
+}
+
+// The same run folder gives a byte-identical workbook.
+func TestWorkbookByteIdentical(t *testing.T) {
+	dir := t.TempDir()
+	var files [2][]byte
+	for k := range files {
+		p := filepath.Join(dir, fmt.Sprintf("r%d.xlsx", k))
+		if _, err := Report(filepath.Join("testdata", "run"), p, "", "png"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[k] = b
+		time.Sleep(1100 * time.Millisecond) // zip times have two-second resolution; cross one
+	}
+	if !bytes.Equal(files[0], files[1]) {
+		t.Error("two workbooks of the same run folder differ")
 	}
 }
