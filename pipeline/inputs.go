@@ -58,6 +58,9 @@ func openInput(what, path string) (*input, error) {
 		return nil, Inputf("%s: %v", path, err)
 	case fi.IsDir():
 		return nil, Inputf("%s: is a folder, want a file (given as --%s)", path, what)
+	case !fi.Mode().IsRegular():
+		// A device or pipe (/dev/zero) could be read forever.
+		return nil, Inputf("%s: is not a regular file (a device, pipe or socket), want a file (given as --%s)", path, what)
 	}
 	f, err := os.Open(path)
 	if err != nil {
