@@ -13,6 +13,8 @@ import (
 	"github.com/itemlab/itemlab/analysis"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Table yields the rows of a delimited text file or a worksheet, one
@@ -62,10 +64,23 @@ func openDelimited(src Source) (*fastCSV, error) {
 		}
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
 	}
-	// Skip a UTF-8 byte order mark.
+	// Skip a UTF-8 byte order mark; transcode UTF-16 with a byte order mark
+	// (Excel's "Unicode text").
 	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 		head = head[3:]
+	} else if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
+		head, err = br.Peek(4096)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("reading as UTF-16: %v", err)}
+		}
+	}
+	// Classic Mac line ends: the first line ends in a lone CR.
+	if i := bytes.IndexAny(head, "\r\n"); i >= 0 && head[i] == '\r' && (i+1 < len(head) && head[i+1] != '\n') {
+		br = bufio.NewReaderSize(&crReader{r: br}, 64<<10)
+		head, _ = br.Peek(4096)
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
@@ -181,4 +196,36 @@ func (s *xlsxSource) ErrAt(field int, item string, err error) *analysis.ParseErr
 		e.Column = field + 1
 	}
 	return e
+}
+
+// crReader turns classic Mac line ends (a lone CR) into LF and CRLF into LF,
+// so that every line end counts as one line.
+type crReader struct {
+	r      io.Reader
+	lastCR bool
+}
+
+func (c *crReader) Read(p []byte) (int, error) {
+	for {
+		n, err := c.r.Read(p)
+		w := 0
+		for _, b := range p[:n] {
+			switch {
+			case b == '\r':
+				p[w] = '\n'
+				w++
+				c.lastCR = true
+				continue
+			case b == '\n' && c.lastCR:
+				// the LF of a CRLF
+			default:
+				p[w] = b
+				w++
+			}
+			c.lastCR = false
+		}
+		if w > 0 || err != nil {
+			return w, err
+		}
+	}
 }

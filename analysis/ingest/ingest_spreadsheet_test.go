@@ -1,0 +1,54 @@
+package ingest
+
+import (
+	"errors"
+	"testing"
+	"unicode/utf16"
+
+	"github.com/itemlab/itemlab/analysis"
+)
+
+// Files as spreadsheet programs write them (issue 18).
+
+func TestLoadClassicMacLineEnds(t *testing.T) {
+	resp := "examinee_id,Q1,Q2,Q3\rc1,A,B,C\rc2,\"b\",,D\r\rc3,D,C,B\r"
+	d, err := load(t, resp, itemsCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.N != 3 || d.Candidates[2].ID != "c3" || d.Candidates[2].Line != 5 {
+		t.Fatalf("N=%d candidates %+v", d.N, d.Candidates)
+	}
+	// Errors keep counting lines by CR.
+	_, err = load(t, "examinee_id,Q1,Q2,Q3\rc1,A,B,C\rc2,A,E,C\r", itemsCSV)
+	var pe *analysis.ParseError
+	if !errors.As(err, &pe) || pe.Row != 3 || pe.Column != 3 {
+		t.Fatalf("error %v: want responses.csv:3:3", err)
+	}
+}
+
+func utf16Bytes(s string, bigEndian bool) string {
+	u := utf16.Encode([]rune("\ufeff" + s))
+	b := make([]byte, 0, 2*len(u))
+	for _, c := range u {
+		if bigEndian {
+			b = append(b, byte(c>>8), byte(c))
+		} else {
+			b = append(b, byte(c), byte(c>>8))
+		}
+	}
+	return string(b)
+}
+
+func TestLoadUTF16(t *testing.T) {
+	const resp = "examinee_id\tQ1\tQ2\tQ3\r\nRené\tA\tB\tC\r\nc2\tA\t\tD\r\n"
+	for _, be := range []bool{false, true} {
+		d, err := load(t, utf16Bytes(resp, be), utf16Bytes(itemsCSV, !be))
+		if err != nil {
+			t.Fatalf("big endian %v: %v", be, err)
+		}
+		if d.N != 2 || d.J != 3 || d.Candidates[0].ID != "René" || d.Raw[4] != analysis.Omit {
+			t.Errorf("big endian %v: N=%d J=%d candidates %+v raw %v", be, d.N, d.J, d.Candidates, d.Raw)
+		}
+	}
+}
