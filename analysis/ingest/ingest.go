@@ -25,6 +25,13 @@ type Options struct {
 	// order of the response file's columns) as not reached: missing in every
 	// calibration, whatever the omit rule.
 	NotReached bool
+	// Delimiter separates the fields of a text responses file; zero means
+	// detect it (see OpenTable). ParseDelimiter reads a --delimiter value.
+	Delimiter byte
+	// SkipSummaryRows drops rows whose id (or first) cell is a summary label
+	// such as "Total" or "Average", with a warning naming them; without it
+	// such a row is an error.
+	SkipSummaryRows bool
 }
 
 var (
@@ -65,7 +72,7 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 			return nil, err
 		}
 	}
-	tab, err := OpenTable(responses, opts.Sheet)
+	tab, err := openTable(responses, opts.Sheet, opts.Delimiter)
 	if err != nil {
 		return nil, err
 	}
@@ -75,6 +82,11 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	}
 	if err != nil {
 		return nil, err
+	}
+	if _, text := tab.(*fastCSV); text && opts.Delimiter == 0 {
+		if err := oneColumnHint(responses.Name, header); err != nil {
+			return nil, err
+		}
 	}
 	header = append([]string(nil), header...)
 	for k := range header {

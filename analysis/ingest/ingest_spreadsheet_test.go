@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"unicode/utf16"
 
@@ -49,6 +50,47 @@ func TestLoadUTF16(t *testing.T) {
 		}
 		if d.N != 2 || d.J != 3 || d.Candidates[0].ID != "René" || d.Raw[4] != analysis.Omit {
 			t.Errorf("big endian %v: N=%d J=%d candidates %+v raw %v", be, d.N, d.J, d.Candidates, d.Raw)
+		}
+	}
+}
+
+func TestLoadDelimiters(t *testing.T) {
+	const items = "item_id;key;domain;status\r\nQ1;A;D1;operational\r\nQ2;B;D1;operational\r\nQ3;C;D2;pretest\r\n"
+	for name, resp := range map[string]string{
+		"semicolon": "examinee_id;Q1;Q2;Q3\r\nc1;A;B;C\r\nc2;A;;D\r\n",
+		"tab":       "examinee_id\tQ1\tQ2\tQ3\nc1\tA\tB\tC\nc2\tA\t\tD\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			d, err := load(t, resp, items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.N != 2 || d.J != 3 || d.Raw[4] != analysis.Omit || d.Raw[5] != 3 {
+				t.Errorf("N=%d J=%d raw %v", d.N, d.J, d.Raw)
+			}
+		})
+	}
+	// A delimiter not detected: the header is one column; --delimiter reads it.
+	resp := "examinee_id|Q1|Q2|Q3\nc1|A|B|C\n"
+	_, err := load(t, resp, itemsCSV)
+	var pe *analysis.ParseError
+	if !errors.As(err, &pe) || pe.Row != 1 {
+		t.Fatalf("error %v: want a ParseError at line 1", err)
+	}
+	if got, want := err.Error(), `responses.csv:1: the header has one column "examinee_id|Q1|Q2|Q3"; is it separated by '|'? give the delimiter with --delimiter`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	delim, err := ParseDelimiter("|")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Load(Source{Name: "r.csv", R: strings.NewReader(resp)}, &Source{Name: "i.csv", R: strings.NewReader(itemsCSV)}, Options{Delimiter: delim})
+	if err != nil || d.N != 1 {
+		t.Fatalf("--delimiter '|': %v", err)
+	}
+	for _, bad := range []string{`"`, "ab", "é"} {
+		if _, err := ParseDelimiter(bad); err == nil {
+			t.Errorf("ParseDelimiter(%q): no error", bad)
 		}
 	}
 }

@@ -48,14 +48,45 @@ func isXLSX(name string) bool {
 // OpenTable opens src as a table: XLSX by extension (first sheet or sheet),
 // otherwise CSV, or TSV when the name ends in .tsv/.tab or the header line
 // holds tabs and no commas.
+//
+// A header line without commas but with semicolons (as Excel writes CSV in
+// locales whose decimal mark is a comma) or tabs is split at them, whichever
+// it holds more of.
 func OpenTable(src Source, sheet string) (Table, error) {
+	return openTable(src, sheet, 0)
+}
+
+// openTable is OpenTable with a delimiter for text files (0: detect it).
+func openTable(src Source, sheet string, delim byte) (Table, error) {
 	if isXLSX(src.Name) {
 		return openXLSX(src, sheet)
 	}
-	return openDelimited(src)
+	return openDelimited(src, delim)
 }
 
-func openDelimited(src Source) (*fastCSV, error) {
+// ParseDelimiter returns the delimiter byte a --delimiter value names:
+// one ASCII character, or "tab", "\\t", "semicolon", "comma"; empty is 0
+// (detect it).
+func ParseDelimiter(s string) (byte, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	case "semicolon":
+		return ';', nil
+	case "comma":
+		return ',', nil
+	case "pipe":
+		return '|', nil
+	}
+	if len(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' || s[0] >= 0x80 {
+		return 0, fmt.Errorf("delimiter %q: want one ASCII character other than a quote or line end, or tab, semicolon, comma, pipe", s)
+	}
+	return s[0], nil
+}
+
+func openDelimited(src Source, delim byte) (*fastCSV, error) {
 	br := bufio.NewReaderSize(src.R, 64<<10)
 	head, err := br.Peek(4096)
 	if len(head) == 0 {
@@ -85,16 +116,41 @@ func openDelimited(src Source) (*fastCSV, error) {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
 	}
-	delim := byte(',')
+	if delim != 0 {
+		return newFastCSV(src.Name, br, delim), nil
+	}
+	delim = ','
 	ext := strings.ToLower(filepath.Ext(src.Name))
 	firstLine := head
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		firstLine = head[:i]
 	}
-	if ext == ".tsv" || ext == ".tab" || (bytes.IndexByte(firstLine, '\t') >= 0 && bytes.IndexByte(firstLine, ',') < 0) {
+	if ext == ".tsv" || ext == ".tab" {
 		delim = '\t'
+	} else if bytes.IndexByte(firstLine, ',') < 0 {
+		tabs, semis := bytes.Count(firstLine, []byte{'\t'}), bytes.Count(firstLine, []byte{';'})
+		switch {
+		case tabs > 0 && tabs >= semis:
+			delim = '\t'
+		case semis > 0:
+			delim = ';'
+		}
 	}
 	return newFastCSV(src.Name, br, delim), nil
+}
+
+// oneColumnHint is the error for a header read as one column although it
+// holds a character that often separates columns.
+func oneColumnHint(name string, header []string) error {
+	if len(header) != 1 {
+		return nil
+	}
+	for _, c := range "|:" {
+		if strings.ContainsRune(strings.TrimSpace(header[0]), c) {
+			return &analysis.ParseError{File: name, Row: 1, Err: fmt.Errorf("the header has one column %s; is it separated by %q? give the delimiter with --delimiter", analysis.QuoteCell(header[0]), c)}
+		}
+	}
+	return nil
 }
 
 // allBlank reports whether every field is empty or whitespace: a blank line
