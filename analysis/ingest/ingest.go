@@ -89,6 +89,9 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 		}
 	}
 	header = append([]string(nil), header...)
+	if err := nearDuplicateColumns(tab, header); err != nil {
+		return nil, err
+	}
 	for k := range header {
 		header[k] = strings.TrimSpace(header[k])
 	}
@@ -111,6 +114,30 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	}
 	d.Warnings = append(d.Warnings, d.CheckWarnings()...)
 	return d, nil
+}
+
+// nearDuplicateColumns returns an error for two header cells that differ
+// only in letter case or surrounding spaces ("Q1" and "q1", "note" and
+// "note "): one of them would silently be taken for the other. Exact
+// repeats are left to the callers, which say what the column is.
+func nearDuplicateColumns(tab Table, raw []string) error {
+	seen := make(map[string]int, len(raw))
+	for k, h := range raw {
+		key := strings.ToLower(strings.TrimSpace(h))
+		if key == "" {
+			continue
+		}
+		prev, dup := seen[key]
+		if !dup {
+			seen[key] = k
+			continue
+		}
+		if raw[prev] == h {
+			continue
+		}
+		return tab.ErrAt(k, "", fmt.Errorf("column %d %q and column %d %q differ only in letter case or spaces: rename one (or delete the copy)", k+1, h, prev+1, raw[prev]))
+	}
+	return nil
 }
 
 // isLong reports whether a header is that of the long format.

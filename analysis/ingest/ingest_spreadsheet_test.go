@@ -94,3 +94,30 @@ func TestLoadDelimiters(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadNearDuplicateHeaders(t *testing.T) {
+	_, err := load(t, "examinee_id,Q1,Q2,Q3,q1\nc1,A,B,C,D\n", itemsCSV)
+	var pe *analysis.ParseError
+	if !errors.As(err, &pe) || pe.Row != 1 || pe.Column != 5 {
+		t.Fatalf("error %v: want responses.csv:1:5", err)
+	}
+	if got, want := err.Error(), `responses.csv:1:5: column 5 "q1" and column 2 "Q1" differ only in letter case or spaces: rename one (or delete the copy)`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	// Without an items file Q1 and q1 would otherwise be two items.
+	if _, err := load(t, "Q1,q1\n0,1\n", ""); !errors.As(err, &pe) || pe.Column != 2 {
+		t.Errorf("0/1 matrix: error %v, want responses.csv:1:2", err)
+	}
+	items := "item_id,key,note,note \nQ1,A,x,y\nQ2,B,,\nQ3,C,,\n"
+	_, err = load(t, "examinee_id,Q1,Q2,Q3\nc1,A,B,C\n", items)
+	if !errors.As(err, &pe) || pe.File != "items.csv" || pe.Row != 1 || pe.Column != 4 {
+		t.Fatalf("items file: error %v, want items.csv:1:4", err)
+	}
+	if got, want := err.Error(), `items.csv:1:4: column 4 "note " and column 3 "note" differ only in letter case or spaces: rename one (or delete the copy)`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	_, err = load(t, "examinee_id,Q1,Q2,Q3\nc1,A,B,C\n", "item_id,key,note,note\nQ1,A,x,y\nQ2,B,,\nQ3,C,,\n")
+	if !errors.As(err, &pe) || pe.Column != 4 {
+		t.Fatalf("items file, exact repeat: error %v, want items.csv:1:4", err)
+	}
+}
