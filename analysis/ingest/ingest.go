@@ -178,6 +178,8 @@ type loader struct {
 	header []string
 	defs   []analysis.ItemInfo
 	opts   Options
+	// skipped are the summary rows dropped under Options.SkipSummaryRows.
+	skipped []skippedRow
 }
 
 // cellDecoder turns a cell into an option index, Omit, or an error.
@@ -379,7 +381,7 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 	d := &analysis.Dataset{Items: items, J: J}
 	d.PreScored = allPreScored(items)
 	p := &rowParser{name: l.name, colItem: colItem, decs: decs, items: items,
-		idCol: idCol, groupCol: groupCol, formCol: formCol, width: len(h)}
+		idCol: idCol, groupCol: groupCol, formCol: formCol, width: len(h), skipSummary: l.opts.SkipSummaryRows}
 	switch t := l.tab.(type) {
 	case *fastCSV:
 		p.delimiter = t.delim
@@ -389,12 +391,29 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 	if err := l.wideRows(d, p); err != nil {
 		return nil, err
 	}
+	if len(l.skipped) > 0 {
+		where := make([]string, len(l.skipped))
+		for k, r := range l.skipped {
+			where[k] = fmt.Sprintf("%s %d (%s)", l.rowWord(p), r.line, analysis.QuoteCell(r.label))
+		}
+		d.Warnings = append(d.Warnings, analysis.NewWarning("summary_rows", "",
+			fmt.Sprintf("%s: dropped %d summary row(s), not candidates: %s", l.name, len(l.skipped), strings.Join(where, ", ")), nil))
+	}
 	if len(d.Candidates) == 0 {
 		return nil, &analysis.ParseError{File: l.name, Err: analysis.ErrHeaderOnly}
 	}
 	d.N = len(d.Candidates)
 	d.Score()
 	return d, nil
+}
+
+// rowWord is how messages name a row of the file: a line of text, a row of
+// a sheet.
+func (l *loader) rowWord(p *rowParser) string {
+	if p.sheet != "" {
+		return p.sheet + " row"
+	}
+	return "line"
 }
 
 // rowChunks collects fixed-width rows in blocks, so that a million rows are

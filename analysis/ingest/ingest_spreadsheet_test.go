@@ -121,3 +121,49 @@ func TestLoadNearDuplicateHeaders(t *testing.T) {
 		t.Fatalf("items file, exact repeat: error %v, want items.csv:1:4", err)
 	}
 }
+
+func TestLoadSummaryRows(t *testing.T) {
+	const resp = "examinee_id,Q1,Q2,Q3\nc1,A,B,C\nc2,A,,D\nAverage,0.5,0.5,0.5\nTOTAL:,2,1,2\n"
+	cases := map[string]string{
+		"parallel":   resp,
+		"sequential": strings.Replace(resp, "c1", `"c1"`, 1), // a quote: read row by row
+	}
+	for name, resp := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := load(t, resp, itemsCSV)
+			var pe *analysis.ParseError
+			if !errors.As(err, &pe) || pe.Row != 4 || pe.Column != 1 {
+				t.Fatalf("error %v: want responses.csv:4:1", err)
+			}
+			if got, want := err.Error(), `responses.csv:4:1: row looks like a summary row ("Average"), not a candidate: delete it, or drop such rows with --skip-summary-rows`; got != want {
+				t.Errorf("got  %s\nwant %s", got, want)
+			}
+			d, err := Load(Source{Name: "responses.csv", R: strings.NewReader(resp)}, &Source{Name: "items.csv", R: strings.NewReader(itemsCSV)}, Options{SkipSummaryRows: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.N != 2 {
+				t.Errorf("N = %d, want 2", d.N)
+			}
+			var msgs []string
+			for _, w := range d.Warnings {
+				if analysis.WarningCode(w) == "summary_rows" {
+					msgs = append(msgs, w.Error())
+				}
+			}
+			if want := `responses.csv: dropped 2 summary row(s), not candidates: line 4 ("Average"), line 5 ("TOTAL:")`; len(msgs) != 1 || msgs[0] != want {
+				t.Errorf("warnings %q, want %q", msgs, want)
+			}
+		})
+	}
+	// A 0/1 matrix has no id column: the label is in the first cell.
+	_, err := load(t, "Q1,Q2\n0,1\n1,1\nMean,0.5\n", "")
+	var pe *analysis.ParseError
+	if !errors.As(err, &pe) || pe.Row != 4 || pe.Column != 1 {
+		t.Fatalf("0/1 matrix: error %v, want responses.csv:4:1 (summary row)", err)
+	}
+	var se *summaryRowError
+	if !errors.As(err, &se) {
+		t.Errorf("0/1 matrix: error %v is not a summary row", err)
+	}
+}
