@@ -40,6 +40,9 @@ var summaryLabels = map[string]bool{
 // isSummaryLabel reports whether cell is a footer label such as "Total" or
 // "Average:". It does not allocate.
 func isSummaryLabel(cell []byte) bool {
+	if n := len(cell); n == 0 || n > 24 || (cell[n-1] >= '0' && cell[n-1] <= '9') {
+		return false // most ids end in a digit
+	}
 	t := bytes.TrimSpace(cell)
 	if len(t) == 0 || len(t) > 20 {
 		return false
