@@ -97,12 +97,20 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	}
 	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts}
 	var d *analysis.Dataset
+	headerLine := tab.Line()
 	if isLong(header) {
 		d, err = ld.long()
 	} else {
 		d, err = ld.wide()
 	}
 	if err != nil {
+		// A header that does not fit may be that of another sheet.
+		var pe *analysis.ParseError
+		if xs, ok := tab.(*xlsxSource); ok && errors.As(err, &pe) && pe.Row == headerLine {
+			if hint := xs.sheetsHint(); hint != "" {
+				pe.Err = fmt.Errorf("%w%s", pe.Err, hint)
+			}
+		}
 		return nil, err
 	}
 	d.Sources = append(d.Sources, responses.Name)

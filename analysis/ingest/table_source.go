@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -165,13 +166,132 @@ func allBlank(rec []string) bool {
 }
 
 type xlsxSource struct {
-	name  string
-	sheet string
-	rows  *excelize.Rows
-	f     *excelize.File
-	row   int
-	width int
-	buf   []string
+	name   string
+	sheet  string
+	sheets []string // all sheets of the workbook, in order
+	chosen bool     // the sheet was named by the caller
+	rows   *excelize.Rows
+	f      *excelize.File
+	row    int
+	width  int
+	buf    []string
+	merges []mergeRange
+}
+
+// mergeRange is a range of merged cells (1-based, inclusive): only its
+// top-left cell holds a value, the others read as blank.
+type mergeRange struct {
+	ref                    string
+	col0, row0, col1, row1 int
+}
+
+// sheetsHint says which sheets the workbook has, for an error about the
+// table's shape when the caller did not choose the sheet.
+func (s *xlsxSource) sheetsHint() string {
+	if s.chosen || len(s.sheets) < 2 {
+		return ""
+	}
+	return fmt.Sprintf("; the workbook's sheets are %s: if the data are on another, choose it with --sheet (--items-sheet for the items file)", strings.Join(quoteAll(s.sheets), ", "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for k, s := range ss {
+		out[k] = strconv.Quote(s)
+	}
+	return out
+}
+
+// nonBlank counts the cells of rec that hold something.
+func nonBlank(rec []string) int {
+	n := 0
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// titleRowError is the error for a first row of one cell (a title above the
+// table, or a sheet of instructions): it names the row below that looks like
+// the header, if any.
+func (s *xlsxSource) titleRowError(rec []string) error {
+	var title string
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			title = strings.TrimSpace(f)
+		}
+	}
+	rows, err := s.f.Rows(s.sheet)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	for r := 1; r <= s.row+50 && rows.Next(); r++ {
+		if r <= s.row {
+			continue
+		}
+		next, err := rows.Columns()
+		if err != nil {
+			return nil
+		}
+		if nonBlank(next) >= 2 {
+			var cells []string
+			for _, f := range next {
+				if f = strings.TrimSpace(f); f != "" {
+					cells = append(cells, f)
+				}
+			}
+			if len(cells) > 4 {
+				cells = append(cells[:4], "…")
+			}
+			return s.ErrAt(-1, "", fmt.Errorf("row %d holds one cell %s, a title rather than a header; row %d (%s) looks like the header: delete the rows above it%s",
+				s.row, analysis.QuoteCell(title), r, strings.Join(cells, ", "), s.sheetsHint()))
+		}
+	}
+	if hint := s.sheetsHint(); hint != "" {
+		return s.ErrAt(-1, "", fmt.Errorf("sheet %q does not hold a table: row %d holds one cell %s and no row below it looks like a header%s", s.sheet, s.row, analysis.QuoteCell(title), hint))
+	}
+	return nil
+}
+
+// hiddenCells returns the error for a cell of the current row, within the
+// table, that a merge hides.
+func (s *xlsxSource) hiddenCells() error {
+	for _, m := range s.merges {
+		if s.row < m.row0 || s.row > m.row1 || m.col0 > s.width {
+			continue
+		}
+		col := m.col0
+		if s.row == m.row0 {
+			col++ // the top-left cell holds the value
+		}
+		if col > m.col1 || col > s.width {
+			continue
+		}
+		return s.ErrAt(col-1, "", fmt.Errorf("cell is hidden by the merged cells %s (only their top-left cell holds a value): unmerge them and give every cell its own value", m.ref))
+	}
+	return nil
+}
+
+// uncachedFormulas returns the error for a blank cell of the current row
+// that holds a formula without a saved value (a workbook written by a program
+// that does not calculate): it would read as an omit.
+func (s *xlsxSource) uncachedFormulas(rec []string) error {
+	for k, v := range rec {
+		if v != "" {
+			continue
+		}
+		cell, err := excelize.CoordinatesToCellName(k+1, s.row)
+		if err != nil {
+			continue
+		}
+		if f, err := s.f.GetCellFormula(s.sheet, cell); err == nil && f != "" {
+			return s.ErrAt(k, "", fmt.Errorf("cell holds the formula =%s but no saved value: open the workbook in a spreadsheet program and save it (which calculates it), or replace the formula by its value", f))
+		}
+	}
+	return nil
 }
 
 func openXLSX(src Source, sheet string) (*xlsxSource, error) {
@@ -183,16 +303,30 @@ func openXLSX(src Source, sheet string) (*xlsxSource, error) {
 	if len(sheets) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
 	}
+	chosen := sheet != ""
 	if sheet == "" {
 		sheet = sheets[0]
 	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))}
 	}
-	rows, err := f.Rows(sheet)
+	s := &xlsxSource{name: src.Name, sheet: sheet, sheets: sheets, chosen: chosen, f: f}
+	merged, err := f.GetMergeCells(sheet, true)
 	if err != nil {
 		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
 	}
-	return &xlsxSource{name: src.Name, sheet: sheet, rows: rows, f: f}, nil
+	for _, m := range merged {
+		c0, r0, err0 := excelize.CellNameToCoordinates(m.GetStartAxis())
+		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetEndAxis())
+		if err0 != nil || err1 != nil || (c0 == c1 && r0 == r1) {
+			continue
+		}
+		s.merges = append(s.merges, mergeRange{m.GetStartAxis() + ":" + m.GetEndAxis(), c0, r0, c1, r1})
+	}
+	s.rows, err = f.Rows(sheet)
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
+	}
+	return s, nil
 }
 
 func (s *xlsxSource) Next() ([]string, error) {
@@ -205,13 +339,24 @@ func (s *xlsxSource) Next() ([]string, error) {
 		if allBlank(rec) {
 			continue
 		}
-		if s.width == 0 {
+		header := s.width == 0
+		if header {
+			if nonBlank(rec) == 1 {
+				if err := s.titleRowError(rec); err != nil {
+					return nil, err
+				}
+			}
 			// Header: trailing blank header cells are not columns.
 			n := len(rec)
 			for n > 0 && strings.TrimSpace(rec[n-1]) == "" {
 				n--
 			}
 			s.width = n
+		}
+		if len(s.merges) > 0 {
+			if err := s.hiddenCells(); err != nil {
+				return nil, err
+			}
 		}
 		if len(rec) > s.width {
 			extra := rec[s.width:]
@@ -233,6 +378,9 @@ func (s *xlsxSource) Next() ([]string, error) {
 			if !utf8.ValidString(f) {
 				return nil, s.ErrAt(k, "", analysis.ErrInvalidUTF8)
 			}
+		}
+		if err := s.uncachedFormulas(s.buf); err != nil {
+			return nil, err
 		}
 		return s.buf, nil
 	}
