@@ -197,3 +197,14 @@ func TestLoadXLSXWrongSheetOrTitleRow(t *testing.T) {
 		t.Errorf("other table: error %v, want the sheets listed", err)
 	}
 }
+
+func TestLoadXLSXOneColumnIsATable(t *testing.T) {
+	resp := xlsxWorkbook(t, []string{"Scores", "Notes"}, map[string][][]any{
+		"Scores": {{"Item 1"}, {"0"}, {"1"}},
+		"Notes":  {{"anything"}},
+	}, nil)
+	d, err := Load(Source{Name: "r.xlsx", R: bytes.NewReader(resp)}, nil, Options{})
+	if err != nil || d.N != 2 || d.J != 1 {
+		t.Fatalf("one-item matrix: %v", err)
+	}
+}

@@ -250,7 +250,8 @@ func (s *xlsxSource) titleRowError(rec []string) error {
 				s.row, analysis.QuoteCell(title), r, strings.Join(cells, ", "), s.sheetsHint()))
 		}
 	}
-	if hint := s.sheetsHint(); hint != "" {
+	// One column of data is a valid table (a one-item matrix); prose is not.
+	if hint := s.sheetsHint(); hint != "" && strings.Count(title, " ") >= 2 {
 		return s.ErrAt(-1, "", fmt.Errorf("sheet %q does not hold a table: row %d holds one cell %s and no row below it looks like a header%s", s.sheet, s.row, analysis.QuoteCell(title), hint))
 	}
 	return nil
