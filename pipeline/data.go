@@ -20,6 +20,8 @@ type DataOptions struct {
 	Options               string   // option codes of items that declare none: "ABCDE", "1|2|3"
 	NotReached            bool     // trailing omits are not reached
 	Omit                  string   // wrong (default when empty) or missing, for calibration
+	Delimiter             string   // field delimiter of a text responses file; empty means detect it
+	SkipSummaryRows       bool     // drop footer rows such as "Total" or "Average" (with a warning)
 }
 
 // OmitRule is the omit rule the options name.
@@ -36,6 +38,10 @@ func (o DataOptions) OmitRule() (analysis.OmitRule, error) {
 func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	if _, err := o.OmitRule(); err != nil {
 		return nil, nil, err
+	}
+	delim, err := ingest.ParseDelimiter(o.Delimiter)
+	if err != nil {
+		return nil, nil, Inputf("--delimiter: %v", err)
 	}
 	rf, err := openInput("responses", o.Responses)
 	if err != nil {
@@ -55,6 +61,7 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	opts := ingest.Options{
 		Sheet: o.Sheet, ItemsSheet: o.ItemsSheet, IDColumn: o.IDColumn, GroupColumn: o.GroupColumn,
 		FormColumn: o.FormColumn, Ignore: o.Ignore, NotReached: o.NotReached,
+		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows,
 	}
 	if o.Options != "" {
 		opts.Options = splitCodes(o.Options)

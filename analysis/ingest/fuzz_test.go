@@ -20,6 +20,11 @@ func FuzzReadResponses(f *testing.F) {
 		"id\tQ1\tQ2\tQ3\nx\tA\tB\tC\n",
 		"id,Q1,Q2,Q3\nx,\"A\nB\",C,D\n",
 		"id,Q1\n\"x\"\"y\",A\n",
+		"id,Q1,Q2,Q3\rx,A,B,C\r\ry,\"B\",,D\r",
+		"id;Q1;Q2;Q3\nx;A;B;C\nTotal;1;1;1\n",
+		"\xff\xfei\x00d\x00,\x00Q\x001\x00\n\x00x\x00,\x00A\x00\n\x00",
+		"\xfe\xff\x00i\x00d\x00,\x00Q\x001\x00\n\x00x\x00,\x00A\x00\n",
+		"id,Q1,q1 \nx,A,B\n",
 	}
 	for _, s := range seeds {
 		f.Add(s, true)

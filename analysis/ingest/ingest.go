@@ -25,6 +25,13 @@ type Options struct {
 	// order of the response file's columns) as not reached: missing in every
 	// calibration, whatever the omit rule.
 	NotReached bool
+	// Delimiter separates the fields of a text responses file; zero means
+	// detect it (see OpenTable). ParseDelimiter reads a --delimiter value.
+	Delimiter byte
+	// SkipSummaryRows drops rows whose id (or first) cell is a summary label
+	// such as "Total" or "Average", with a warning naming them; without it
+	// such a row is an error.
+	SkipSummaryRows bool
 }
 
 var (
@@ -65,7 +72,7 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 			return nil, err
 		}
 	}
-	tab, err := OpenTable(responses, opts.Sheet)
+	tab, err := openTable(responses, opts.Sheet, opts.Delimiter)
 	if err != nil {
 		return nil, err
 	}
@@ -76,18 +83,34 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	if err != nil {
 		return nil, err
 	}
+	if _, text := tab.(*fastCSV); text && opts.Delimiter == 0 {
+		if err := oneColumnHint(responses.Name, header); err != nil {
+			return nil, err
+		}
+	}
 	header = append([]string(nil), header...)
+	if err := nearDuplicateColumns(tab, header); err != nil {
+		return nil, err
+	}
 	for k := range header {
 		header[k] = strings.TrimSpace(header[k])
 	}
 	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts}
 	var d *analysis.Dataset
+	headerLine := tab.Line()
 	if isLong(header) {
 		d, err = ld.long()
 	} else {
 		d, err = ld.wide()
 	}
 	if err != nil {
+		// A header that does not fit may be that of another sheet.
+		var pe *analysis.ParseError
+		if xs, ok := tab.(*xlsxSource); ok && errors.As(err, &pe) && pe.Row == headerLine {
+			if hint := xs.sheetsHint(); hint != "" {
+				pe.Err = fmt.Errorf("%w%s", pe.Err, hint)
+			}
+		}
 		return nil, err
 	}
 	d.Sources = append(d.Sources, responses.Name)
@@ -99,6 +122,30 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	}
 	d.Warnings = append(d.Warnings, d.CheckWarnings()...)
 	return d, nil
+}
+
+// nearDuplicateColumns returns an error for two header cells that differ
+// only in letter case or surrounding spaces ("Q1" and "q1", "note" and
+// "note "): one of them would silently be taken for the other. Exact
+// repeats are left to the callers, which say what the column is.
+func nearDuplicateColumns(tab Table, raw []string) error {
+	seen := make(map[string]int, len(raw))
+	for k, h := range raw {
+		key := strings.ToLower(strings.TrimSpace(h))
+		if key == "" {
+			continue
+		}
+		prev, dup := seen[key]
+		if !dup {
+			seen[key] = k
+			continue
+		}
+		if raw[prev] == h {
+			continue
+		}
+		return tab.ErrAt(k, "", fmt.Errorf("column %d %q and column %d %q differ only in letter case or spaces: rename one (or delete the copy)", k+1, h, prev+1, raw[prev]))
+	}
+	return nil
 }
 
 // isLong reports whether a header is that of the long format.
@@ -139,6 +186,8 @@ type loader struct {
 	header []string
 	defs   []analysis.ItemInfo
 	opts   Options
+	// skipped are the summary rows dropped under Options.SkipSummaryRows.
+	skipped []skippedRow
 }
 
 // cellDecoder turns a cell into an option index, Omit, or an error.
@@ -340,7 +389,7 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 	d := &analysis.Dataset{Items: items, J: J}
 	d.PreScored = allPreScored(items)
 	p := &rowParser{name: l.name, colItem: colItem, decs: decs, items: items,
-		idCol: idCol, groupCol: groupCol, formCol: formCol, width: len(h)}
+		idCol: idCol, groupCol: groupCol, formCol: formCol, width: len(h), skipSummary: l.opts.SkipSummaryRows}
 	switch t := l.tab.(type) {
 	case *fastCSV:
 		p.delimiter = t.delim
@@ -350,12 +399,29 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 	if err := l.wideRows(d, p); err != nil {
 		return nil, err
 	}
+	if len(l.skipped) > 0 {
+		where := make([]string, len(l.skipped))
+		for k, r := range l.skipped {
+			where[k] = fmt.Sprintf("%s %d (%s)", l.rowWord(p), r.line, analysis.QuoteCell(r.label))
+		}
+		d.Warnings = append(d.Warnings, analysis.NewWarning("summary_rows", "",
+			fmt.Sprintf("%s: dropped %d summary row(s), not candidates: %s", l.name, len(l.skipped), strings.Join(where, ", ")), nil))
+	}
 	if len(d.Candidates) == 0 {
 		return nil, &analysis.ParseError{File: l.name, Err: analysis.ErrHeaderOnly}
 	}
 	d.N = len(d.Candidates)
 	d.Score()
 	return d, nil
+}
+
+// rowWord is how messages name a row of the file: a line of text, a row of
+// a sheet.
+func (l *loader) rowWord(p *rowParser) string {
+	if p.sheet != "" {
+		return p.sheet + " row"
+	}
+	return "line"
 }
 
 // rowChunks collects fixed-width rows in blocks, so that a million rows are

@@ -24,6 +24,65 @@ type rowParser struct {
 	idCol, groupCol, formCol int
 	width                    int  // fields per record
 	delimiter                byte // of delimited text
+	skipSummary              bool // Options.SkipSummaryRows
+}
+
+// summaryLabels are the labels (lower case, without a final ':' or '.') that
+// a spreadsheet's footer rows carry in their first cell.
+var summaryLabels = map[string]bool{
+	"total": true, "totals": true, "grand total": true, "subtotal": true, "sum": true,
+	"average": true, "avg": true, "mean": true, "median": true, "count": true,
+	"min": true, "minimum": true, "max": true, "maximum": true,
+	"sd": true, "std": true, "stdev": true, "std dev": true, "standard deviation": true,
+	"% correct": true, "percent correct": true, "p-value": true, "p value": true,
+}
+
+// isSummaryLabel reports whether cell is a footer label such as "Total" or
+// "Average:". It does not allocate.
+func isSummaryLabel(cell []byte) bool {
+	if n := len(cell); n == 0 || n > 24 || (cell[n-1] >= '0' && cell[n-1] <= '9') {
+		return false // most ids end in a digit
+	}
+	t := bytes.TrimSpace(cell)
+	if len(t) == 0 || len(t) > 20 {
+		return false
+	}
+	if n := len(t); t[n-1] == ':' || t[n-1] == '.' {
+		t = t[:n-1]
+	}
+	var buf [20]byte
+	for k, b := range t {
+		if b >= 'A' && b <= 'Z' {
+			b += 'a' - 'A'
+		}
+		buf[k] = b
+	}
+	return summaryLabels[string(buf[:len(t)])]
+}
+
+// summaryRowError is the error of a row that looks like a footer.
+type summaryRowError struct{ label string }
+
+func (e *summaryRowError) Error() string {
+	return fmt.Sprintf("row looks like a summary row (%s), not a candidate: delete it, or drop such rows with --skip-summary-rows", analysis.QuoteCell(e.label))
+}
+
+// skippedRow is a summary row dropped under Options.SkipSummaryRows.
+type skippedRow struct {
+	line  int
+	label string
+}
+
+// summaryRow returns the error of rec if it looks like a footer row, or nil.
+func (p *rowParser) summaryRow(rec [][]byte, line int) error {
+	k := p.idCol
+	if k < 0 {
+		k = 0
+	}
+	if k >= len(rec) || !isSummaryLabel(rec[k]) {
+		return nil
+	}
+	return p.ErrAt(line, k, "", &summaryRowError{string(bytes.TrimSpace(rec[k]))})
 }
 
 func (p *rowParser) delim() byte { return p.delimiter }
@@ -50,6 +109,9 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 	c.Line = line
 	var err error
 	if p.idCol >= 0 {
+		if isSummaryLabel(rec[p.idCol]) {
+			return p.summaryRow(rec, line)
+		}
 		if c.ID, err = p.text(rec, p.idCol, line); err != nil {
 			return err
 		}
@@ -74,6 +136,9 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 		}
 		v, err := p.decs[j].decode(cell)
 		if err != nil {
+			if err := p.summaryRow(rec, line); err != nil {
+				return err
+			}
 			if !utf8.Valid(cell) {
 				return p.ErrAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
 			}
@@ -105,6 +170,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		d.Candidates = append(d.Candidates, c)
 		return nil
 	}
+	skip := func(r skippedRow) { l.skipped = append(l.skipped, r) }
 	sequential := func(next func() ([][]byte, error), line func() int) error {
 		row := make([]uint8, d.J)
 		for {
@@ -117,6 +183,10 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 			}
 			var c analysis.Candidate
 			if err := p.parse(rec, line(), row, &c); err != nil {
+				if sk, ok := p.skippable(err, line()); ok {
+					skip(sk)
+					continue
+				}
 				return err
 			}
 			if err := add(c, row); err != nil {
@@ -130,7 +200,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		d.Raw = rows.join()
 		return err
 	}
-	rest, err := parallelBlocks(fc, p, d.J, add)
+	rest, err := parallelBlocks(fc, p, d.J, add, skip)
 	if err == nil && rest != nil {
 		err = sequential(rest.NextBytes, rest.Line)
 	}
@@ -138,11 +208,22 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	return err
 }
 
+// skippable reports whether err, met parsing the row on line, is that of a
+// summary row to be dropped.
+func (p *rowParser) skippable(err error, line int) (skippedRow, bool) {
+	var se *summaryRowError
+	if !p.skipSummary || !errors.As(err, &se) {
+		return skippedRow{}, false
+	}
+	return skippedRow{line, se.label}, true
+}
+
 // blockResult is what a worker returns for one block of lines.
 type blockResult struct {
-	cands []analysis.Candidate
-	raw   []uint8
-	err   error // the first error in the block; cands hold the rows before it
+	cands   []analysis.Candidate
+	raw     []uint8
+	skipped []skippedRow // summary rows dropped
+	err     error        // the first error in the block; cands hold the rows before it
 }
 
 // ingestBlockSize is the size of a block of lines decoded by one worker (a
@@ -153,7 +234,7 @@ var ingestBlockSize = 4 << 20
 // them on GOMAXPROCS workers and hands the rows to add in file order. If it
 // meets a quote character it stops and returns a fastCSV positioned on the
 // rest of the input (from the start of that block), to be read row by row.
-func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8) error) (*fastCSV, error) {
+func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8) error, skip func(skippedRow)) (*fastCSV, error) {
 	workers := runtime.GOMAXPROCS(0)
 	type job struct {
 		block     []byte
@@ -215,6 +296,9 @@ func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidat
 			continue // drain, so the reader and workers finish
 		}
 		res := <-out
+		for _, sk := range res.skipped {
+			skip(sk)
+		}
 		for k, c := range res.cands {
 			if err := add(c, res.raw[k*J:(k+1)*J]); err != nil {
 				firstErr = err
@@ -309,6 +393,10 @@ func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 		}
 		var c analysis.Candidate
 		if err := p.parse(fields, cur, row, &c); err != nil {
+			if sk, ok := p.skippable(err, cur); ok {
+				res.skipped = append(res.skipped, sk)
+				continue
+			}
 			res.err = err
 			return res
 		}

@@ -60,6 +60,9 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		return nil, err
 	}
 	header = append([]string(nil), header...)
+	if err := nearDuplicateColumns(tab, header); err != nil {
+		return nil, err
+	}
 	col := map[string]int{}
 	var metaCols []int
 	for k, h := range header {
@@ -69,6 +72,11 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		if !ok {
 			if h == "" {
 				return nil, tab.ErrAt(k, "", errors.New("empty column name in the header"))
+			}
+			for _, m := range metaCols {
+				if header[m] == h {
+					return nil, tab.ErrAt(k, "", fmt.Errorf("column %q repeats column %d: rename one (or delete the copy)", h, m+1))
+				}
 			}
 			metaCols = append(metaCols, k)
 			continue

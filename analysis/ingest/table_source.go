@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/itemlab/itemlab/analysis"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Table yields the rows of a delimited text file or a worksheet, one
@@ -46,14 +49,45 @@ func isXLSX(name string) bool {
 // OpenTable opens src as a table: XLSX by extension (first sheet or sheet),
 // otherwise CSV, or TSV when the name ends in .tsv/.tab or the header line
 // holds tabs and no commas.
+//
+// A header line without commas but with semicolons (as Excel writes CSV in
+// locales whose decimal mark is a comma) or tabs is split at them, whichever
+// it holds more of.
 func OpenTable(src Source, sheet string) (Table, error) {
+	return openTable(src, sheet, 0)
+}
+
+// openTable is OpenTable with a delimiter for text files (0: detect it).
+func openTable(src Source, sheet string, delim byte) (Table, error) {
 	if isXLSX(src.Name) {
 		return openXLSX(src, sheet)
 	}
-	return openDelimited(src)
+	return openDelimited(src, delim)
 }
 
-func openDelimited(src Source) (*fastCSV, error) {
+// ParseDelimiter returns the delimiter byte a --delimiter value names:
+// one ASCII character, or "tab", "\\t", "semicolon", "comma"; empty is 0
+// (detect it).
+func ParseDelimiter(s string) (byte, error) {
+	switch strings.ToLower(s) {
+	case "":
+		return 0, nil
+	case "tab", `\t`, "\t":
+		return '\t', nil
+	case "semicolon":
+		return ';', nil
+	case "comma":
+		return ',', nil
+	case "pipe":
+		return '|', nil
+	}
+	if len(s) != 1 || s[0] == '"' || s[0] == '\r' || s[0] == '\n' || s[0] >= 0x80 {
+		return 0, fmt.Errorf("delimiter %q: want one ASCII character other than a quote or line end, or tab, semicolon, comma, pipe", s)
+	}
+	return s[0], nil
+}
+
+func openDelimited(src Source, delim byte) (*fastCSV, error) {
 	br := bufio.NewReaderSize(src.R, 64<<10)
 	head, err := br.Peek(4096)
 	if len(head) == 0 {
@@ -62,24 +96,62 @@ func openDelimited(src Source) (*fastCSV, error) {
 		}
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
 	}
-	// Skip a UTF-8 byte order mark.
+	// Skip a UTF-8 byte order mark; transcode UTF-16 with a byte order mark
+	// (Excel's "Unicode text").
 	if bytes.HasPrefix(head, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 		head = head[3:]
+	} else if bytes.HasPrefix(head, []byte("\xff\xfe")) || bytes.HasPrefix(head, []byte("\xfe\xff")) {
+		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), 64<<10)
+		head, err = br.Peek(4096)
+		if err != nil && err != io.EOF && !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("reading as UTF-16: %v", err)}
+		}
+	}
+	// Classic Mac line ends: the first line ends in a lone CR.
+	if i := bytes.IndexAny(head, "\r\n"); i >= 0 && head[i] == '\r' && (i+1 < len(head) && head[i+1] != '\n') {
+		br = bufio.NewReaderSize(&crReader{r: br}, 64<<10)
+		head, _ = br.Peek(4096)
 	}
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
 	}
-	delim := byte(',')
+	if delim != 0 {
+		return newFastCSV(src.Name, br, delim), nil
+	}
+	delim = ','
 	ext := strings.ToLower(filepath.Ext(src.Name))
 	firstLine := head
 	if i := bytes.IndexByte(head, '\n'); i >= 0 {
 		firstLine = head[:i]
 	}
-	if ext == ".tsv" || ext == ".tab" || (bytes.IndexByte(firstLine, '\t') >= 0 && bytes.IndexByte(firstLine, ',') < 0) {
+	if ext == ".tsv" || ext == ".tab" {
 		delim = '\t'
+	} else if bytes.IndexByte(firstLine, ',') < 0 {
+		tabs, semis := bytes.Count(firstLine, []byte{'\t'}), bytes.Count(firstLine, []byte{';'})
+		switch {
+		case tabs > 0 && tabs >= semis:
+			delim = '\t'
+		case semis > 0:
+			delim = ';'
+		}
 	}
 	return newFastCSV(src.Name, br, delim), nil
+}
+
+// oneColumnHint is the error for a header read as one column although it
+// holds a character that often separates columns.
+func oneColumnHint(name string, header []string) error {
+	if len(header) != 1 {
+		return nil
+	}
+	for _, c := range "|:" {
+		if strings.ContainsRune(strings.TrimSpace(header[0]), c) {
+			return &analysis.ParseError{File: name, Row: 1, Err: fmt.Errorf("the header has one column %s; is it separated by %q? give the delimiter with --delimiter", analysis.QuoteCell(header[0]), c)}
+		}
+	}
+	return nil
 }
 
 // allBlank reports whether every field is empty or whitespace: a blank line
@@ -94,13 +166,133 @@ func allBlank(rec []string) bool {
 }
 
 type xlsxSource struct {
-	name  string
-	sheet string
-	rows  *excelize.Rows
-	f     *excelize.File
-	row   int
-	width int
-	buf   []string
+	name   string
+	sheet  string
+	sheets []string // all sheets of the workbook, in order
+	chosen bool     // the sheet was named by the caller
+	rows   *excelize.Rows
+	f      *excelize.File
+	row    int
+	width  int
+	buf    []string
+	merges []mergeRange
+}
+
+// mergeRange is a range of merged cells (1-based, inclusive): only its
+// top-left cell holds a value, the others read as blank.
+type mergeRange struct {
+	ref                    string
+	col0, row0, col1, row1 int
+}
+
+// sheetsHint says which sheets the workbook has, for an error about the
+// table's shape when the caller did not choose the sheet.
+func (s *xlsxSource) sheetsHint() string {
+	if s.chosen || len(s.sheets) < 2 {
+		return ""
+	}
+	return fmt.Sprintf("; the workbook's sheets are %s: if the data are on another, choose it with --sheet (--items-sheet for the items file)", strings.Join(quoteAll(s.sheets), ", "))
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for k, s := range ss {
+		out[k] = strconv.Quote(s)
+	}
+	return out
+}
+
+// nonBlank counts the cells of rec that hold something.
+func nonBlank(rec []string) int {
+	n := 0
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// titleRowError is the error for a first row of one cell (a title above the
+// table, or a sheet of instructions): it names the row below that looks like
+// the header, if any.
+func (s *xlsxSource) titleRowError(rec []string) error {
+	var title string
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			title = strings.TrimSpace(f)
+		}
+	}
+	rows, err := s.f.Rows(s.sheet)
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	for r := 1; r <= s.row+50 && rows.Next(); r++ {
+		if r <= s.row {
+			continue
+		}
+		next, err := rows.Columns()
+		if err != nil {
+			return nil
+		}
+		if nonBlank(next) >= 2 {
+			var cells []string
+			for _, f := range next {
+				if f = strings.TrimSpace(f); f != "" {
+					cells = append(cells, f)
+				}
+			}
+			if len(cells) > 4 {
+				cells = append(cells[:4], "…")
+			}
+			return s.ErrAt(-1, "", fmt.Errorf("row %d holds one cell %s, a title rather than a header; row %d (%s) looks like the header: delete the rows above it%s",
+				s.row, analysis.QuoteCell(title), r, strings.Join(cells, ", "), s.sheetsHint()))
+		}
+	}
+	// One column of data is a valid table (a one-item matrix); prose is not.
+	if hint := s.sheetsHint(); hint != "" && strings.Count(title, " ") >= 2 {
+		return s.ErrAt(-1, "", fmt.Errorf("sheet %q does not hold a table: row %d holds one cell %s and no row below it looks like a header%s", s.sheet, s.row, analysis.QuoteCell(title), hint))
+	}
+	return nil
+}
+
+// hiddenCells returns the error for a cell of the current row, within the
+// table, that a merge hides.
+func (s *xlsxSource) hiddenCells() error {
+	for _, m := range s.merges {
+		if s.row < m.row0 || s.row > m.row1 || m.col0 > s.width {
+			continue
+		}
+		col := m.col0
+		if s.row == m.row0 {
+			col++ // the top-left cell holds the value
+		}
+		if col > m.col1 || col > s.width {
+			continue
+		}
+		return s.ErrAt(col-1, "", fmt.Errorf("cell is hidden by the merged cells %s (only their top-left cell holds a value): unmerge them and give every cell its own value", m.ref))
+	}
+	return nil
+}
+
+// uncachedFormulas returns the error for a blank cell of the current row
+// that holds a formula without a saved value (a workbook written by a program
+// that does not calculate): it would read as an omit.
+func (s *xlsxSource) uncachedFormulas(rec []string) error {
+	for k, v := range rec {
+		if v != "" {
+			continue
+		}
+		cell, err := excelize.CoordinatesToCellName(k+1, s.row)
+		if err != nil {
+			continue
+		}
+		if f, err := s.f.GetCellFormula(s.sheet, cell); err == nil && f != "" {
+			return s.ErrAt(k, "", fmt.Errorf("cell holds the formula =%s but no saved value: open the workbook in a spreadsheet program and save it (which calculates it), or replace the formula by its value", f))
+		}
+	}
+	return nil
 }
 
 func openXLSX(src Source, sheet string) (*xlsxSource, error) {
@@ -112,16 +304,30 @@ func openXLSX(src Source, sheet string) (*xlsxSource, error) {
 	if len(sheets) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
 	}
+	chosen := sheet != ""
 	if sheet == "" {
 		sheet = sheets[0]
 	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))}
 	}
-	rows, err := f.Rows(sheet)
+	s := &xlsxSource{name: src.Name, sheet: sheet, sheets: sheets, chosen: chosen, f: f}
+	merged, err := f.GetMergeCells(sheet, true)
 	if err != nil {
 		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
 	}
-	return &xlsxSource{name: src.Name, sheet: sheet, rows: rows, f: f}, nil
+	for _, m := range merged {
+		c0, r0, err0 := excelize.CellNameToCoordinates(m.GetStartAxis())
+		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetEndAxis())
+		if err0 != nil || err1 != nil || (c0 == c1 && r0 == r1) {
+			continue
+		}
+		s.merges = append(s.merges, mergeRange{m.GetStartAxis() + ":" + m.GetEndAxis(), c0, r0, c1, r1})
+	}
+	s.rows, err = f.Rows(sheet)
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
+	}
+	return s, nil
 }
 
 func (s *xlsxSource) Next() ([]string, error) {
@@ -134,13 +340,24 @@ func (s *xlsxSource) Next() ([]string, error) {
 		if allBlank(rec) {
 			continue
 		}
-		if s.width == 0 {
+		header := s.width == 0
+		if header {
+			if nonBlank(rec) == 1 {
+				if err := s.titleRowError(rec); err != nil {
+					return nil, err
+				}
+			}
 			// Header: trailing blank header cells are not columns.
 			n := len(rec)
 			for n > 0 && strings.TrimSpace(rec[n-1]) == "" {
 				n--
 			}
 			s.width = n
+		}
+		if len(s.merges) > 0 {
+			if err := s.hiddenCells(); err != nil {
+				return nil, err
+			}
 		}
 		if len(rec) > s.width {
 			extra := rec[s.width:]
@@ -163,6 +380,9 @@ func (s *xlsxSource) Next() ([]string, error) {
 				return nil, s.ErrAt(k, "", analysis.ErrInvalidUTF8)
 			}
 		}
+		if err := s.uncachedFormulas(s.buf); err != nil {
+			return nil, err
+		}
 		return s.buf, nil
 	}
 	if err := s.rows.Error(); err != nil {
@@ -181,4 +401,36 @@ func (s *xlsxSource) ErrAt(field int, item string, err error) *analysis.ParseErr
 		e.Column = field + 1
 	}
 	return e
+}
+
+// crReader turns classic Mac line ends (a lone CR) into LF and CRLF into LF,
+// so that every line end counts as one line.
+type crReader struct {
+	r      io.Reader
+	lastCR bool
+}
+
+func (c *crReader) Read(p []byte) (int, error) {
+	for {
+		n, err := c.r.Read(p)
+		w := 0
+		for _, b := range p[:n] {
+			switch {
+			case b == '\r':
+				p[w] = '\n'
+				w++
+				c.lastCR = true
+				continue
+			case b == '\n' && c.lastCR:
+				// the LF of a CRLF
+			default:
+				p[w] = b
+				w++
+			}
+			c.lastCR = false
+		}
+		if w > 0 || err != nil {
+			return w, err
+		}
+	}
 }

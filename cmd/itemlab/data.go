@@ -23,6 +23,8 @@ func addDataFlags(fs *pflag.FlagSet, d *pipeline.DataOptions, itemsRequired bool
 	fs.StringSliceVar(&d.Ignore, "ignore", nil, "response `columns` to skip (comma-separated), e.g. demographics")
 	fs.StringVar(&d.Options, "options", "", "option `codes` of items whose items-file row declares none, e.g. ABCDE or 1|2|3|4 (default ABCD)")
 	fs.BoolVar(&d.NotReached, "not-reached", false, "treat each candidate's trailing omits as not reached (missing in calibration)")
+	fs.StringVar(&d.Delimiter, "delimiter", "", "field `delimiter` of a CSV responses file: one character, tab or semicolon (default: detected from the header line)")
+	fs.BoolVar(&d.SkipSummaryRows, "skip-summary-rows", false, "drop footer rows of the responses such as Total or Average (each named in a warning) instead of failing")
 	fs.StringVar(&d.Omit, "omit", "wrong", "how omits enter calibration: wrong or missing (raw scores always count them wrong)")
 }
 
