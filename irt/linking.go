@@ -537,6 +537,9 @@ type DriftOptions struct {
 	// Slopes, if set, also screens the slopes in ScreenDrift: the robust z
 	// of log(a_new/a_base). ScreenDriftSE ignores it.
 	Slopes bool
+	// Statistic is the test ScreenDriftSE applies to each item; zero means
+	// DriftB. ScreenDrift ignores it.
+	Statistic DriftStatistic
 }
 
 // DriftItem is the screening record of one common item.
@@ -557,8 +560,16 @@ type DriftItem struct {
 	BBase, BLinked, Diff float64
 	// SE is the delta-method standard error of Diff (Var b_base +
 	// A²·Var b_new plus the terms through the link; see ScreenDriftSE),
-	// and Z = Diff/SE the statistic compared with the critical value.
+	// and Z = Diff/SE, the statistic compared with the critical value
+	// under DriftB.
 	SE, Z float64
+	// ChiSq is the statistic of DriftOptions.Statistic as a chi-square
+	// with DF degrees of freedom: Z² with DF = 1 under DriftB, Lord's X²
+	// under DriftLord and DriftLordAB. P is its p-value, before the
+	// Bonferroni adjustment.
+	ChiSq float64
+	DF    int
+	P     float64
 
 	Dropped bool
 	Round   int    // 1-based round in which the item was dropped; 0 if kept
@@ -577,10 +588,13 @@ type DriftResult struct {
 	Constants LinkConstants
 	SE        LinkSE
 	// Threshold is the critical value: ScreenDrift's |robust z| or
-	// ScreenDriftSE's normal quantile z_{1−α/(2n)}.
+	// ScreenDriftSE's normal quantile z_{1−α/(2n)} under DriftB, or the
+	// χ² quantile χ²_{df, 1−α/n} of the first common item's df under
+	// DriftLord and DriftLordAB.
 	Threshold float64
-	Alpha     float64    // family-wise α of ScreenDriftSE
-	Method    LinkMethod // link of ScreenDriftSE
+	Alpha     float64        // family-wise α of ScreenDriftSE
+	Method    LinkMethod     // link of ScreenDriftSE
+	Statistic DriftStatistic // test of ScreenDriftSE
 }
 
 // DriftLimitError is returned by ScreenDriftSE when more common items
@@ -674,9 +688,41 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 	if !(alpha > 0 && alpha < 1) || !(share > 0) {
 		return DriftResult{}, fmt.Errorf("irt: drift screening: Alpha = %g, MaxDropShare = %g: want 0 < Alpha < 1 and MaxDropShare > 0", opts.Alpha, opts.MaxDropShare)
 	}
-	crit := distuv.UnitNormal.Quantile(1 - alpha/(2*float64(max(n, 1))))
+	stat := opts.Statistic
+	switch stat {
+	case DriftB, DriftLord, DriftLordAB:
+	default:
+		return DriftResult{}, fmt.Errorf("irt: drift screening: invalid statistic %v", stat)
+	}
+	for j := range base {
+		if base[j].Model != newForm[j].Model {
+			return DriftResult{}, fmt.Errorf("irt: drift screening: common item %d is %v on the base form and %v on the new form", j, base[j].Model, newForm[j].Model)
+		}
+	}
+	level := alpha / float64(max(n, 1))
+	crit := distuv.UnitNormal.Quantile(1 - level/2)
+	// critX2 is the χ² critical value at the Bonferroni level for df.
+	critX2 := func(df int) float64 {
+		if stat == DriftB {
+			return crit * crit
+		}
+		return distuv.ChiSquared{K: float64(df)}.Quantile(1 - level)
+	}
+	dfOf := func(it Item) int {
+		switch {
+		case stat == DriftB:
+			return 1
+		case stat == DriftLordAB && it.Model != Rasch:
+			return 2
+		}
+		return it.Model.NumParams()
+	}
+	thr := crit
+	if stat != DriftB && n > 0 {
+		thr = critX2(dfOf(base[0]))
+	}
 	maxDrop := int(math.Floor(share * float64(n)))
-	res := DriftResult{Items: make([]DriftItem, n), Threshold: crit, Alpha: alpha, Method: m}
+	res := DriftResult{Items: make([]DriftItem, n), Threshold: thr, Alpha: alpha, Method: m, Statistic: stat}
 	kept := make([]int, n)
 	for j := range kept {
 		kept[j] = j
@@ -724,6 +770,58 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		}
 		it.SE = math.Sqrt(v)
 		it.Z = it.Diff / it.SE
+		it.DF = dfOf(base[j])
+		if stat == DriftB {
+			it.ChiSq = it.Z * it.Z
+		} else {
+			delta, grad := driftComponents(stat, i, c, kb, kn, jac)
+			it.ChiSq, _ = driftChiSq(delta, grad, cb, cn)
+		}
+		it.P = distuv.ChiSquared{K: float64(it.DF)}.Survival(it.ChiSq)
+	}
+	// exceeds reports whether item j is beyond the critical value, and
+	// worse whether item j is further beyond it than item k: the smaller
+	// p-value, then the larger ratio to the critical value (p underflows
+	// to 0 for large statistics).
+	exceeds := func(j int) bool {
+		it := res.Items[j]
+		if stat == DriftB {
+			return math.Abs(it.Z) > crit
+		}
+		return !(it.ChiSq <= critX2(it.DF)) // NaN (Σ singular) counts as beyond
+	}
+	ratio := func(j int) float64 {
+		it := res.Items[j]
+		if math.IsNaN(it.ChiSq) {
+			return math.Inf(1)
+		}
+		return it.ChiSq / critX2(it.DF)
+	}
+	worse := func(j, k int) bool {
+		pj, pk := res.Items[j].P, res.Items[k].P
+		if math.IsNaN(res.Items[j].ChiSq) {
+			pj = 0
+		}
+		if math.IsNaN(res.Items[k].ChiSq) {
+			pk = 0
+		}
+		if pj != pk {
+			return pj < pk
+		}
+		return ratio(j) > ratio(k)
+	}
+	describe := func(j int) string {
+		it := res.Items[j]
+		if stat == DriftB {
+			return fmt.Sprintf("|z| = %.2f", math.Abs(it.Z))
+		}
+		return fmt.Sprintf("X² = %.2f (df %d)", it.ChiSq, it.DF)
+	}
+	critOf := func(j int) float64 {
+		if stat == DriftB {
+			return crit
+		}
+		return critX2(res.Items[j].DF)
 	}
 	sub := func(items []Item, cov *mat.SymDense, idx []int) ([]Item, *mat.SymDense) {
 		offs := linkOffsets(items, 0)
@@ -750,7 +848,7 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 			if res.Items[j].Dropped {
 				res.Dropped = append(res.Dropped, j)
 			} else {
-				res.Items[j].Reason = fmt.Sprintf("kept: |z| = %.2f ≤ %.2f", math.Abs(res.Items[j].Z), crit)
+				res.Items[j].Reason = fmt.Sprintf("kept: %s ≤ %.2f", describe(j), critOf(j))
 			}
 		}
 	}
@@ -762,15 +860,17 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 			return res, err
 		}
 		res.Constants, res.SE = c, se
-		worst, worstZ, flagged := -1, crit, 0
+		worst, flagged := -1, 0
 		for i, j := range kept {
 			update(j, i, c, kb, kn, cb, cn, se.Jacobian)
-			z := math.Abs(res.Items[j].Z)
-			if z > crit {
-				flagged++
+		}
+		for i, j := range kept {
+			if !exceeds(j) {
+				continue
 			}
-			if z > worstZ {
-				worst, worstZ = i, z
+			flagged++
+			if worst < 0 || worse(j, kept[worst]) {
+				worst = i
 			}
 		}
 		if worst < 0 {
@@ -780,8 +880,8 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		if n-len(kept)+1 > maxDrop || len(kept)-1 < minItems {
 			finish()
 			for _, j := range kept {
-				if math.Abs(res.Items[j].Z) > crit {
-					res.Items[j].Reason = fmt.Sprintf("kept at the drop limit: |z| = %.2f > %.2f", math.Abs(res.Items[j].Z), crit)
+				if exceeds(j) {
+					res.Items[j].Reason = fmt.Sprintf("kept at the drop limit: %s > %.2f", describe(j), critOf(j))
 				}
 			}
 			return res, &DriftLimitError{Anchors: n, Dropped: n - len(kept), Flagged: flagged, MaxDrop: min(maxDrop, n-minItems)}
@@ -790,7 +890,11 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		it := &res.Items[j]
 		it.Dropped = true
 		it.Round = round
-		it.Reason = fmt.Sprintf("b moved by %.3f (SE %.3f): |z| = %.2f > %.2f (α = %g/%d, two-sided)", it.Diff, it.SE, math.Abs(it.Z), crit, alpha, n)
+		if stat == DriftB {
+			it.Reason = fmt.Sprintf("b moved by %.3f (SE %.3f): |z| = %.2f > %.2f (α = %g/%d, two-sided)", it.Diff, it.SE, math.Abs(it.Z), crit, alpha, n)
+		} else {
+			it.Reason = fmt.Sprintf("parameters moved (b by %.3f): %s > %.2f (α = %g/%d)", it.Diff, describe(j), critOf(j), alpha, n)
+		}
 		kept = append(kept[:worst], kept[worst+1:]...)
 	}
 }

@@ -1,0 +1,162 @@
+package irt
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// DriftStatistic selects the test ScreenDriftSE applies to each common
+// item. The zero value is DriftB.
+type DriftStatistic int
+
+const (
+	// DriftB tests the difference of difficulties after linking,
+	// z = (b_base − (A·b_new + B))/SE, two-sided.
+	DriftB DriftStatistic = iota
+	// DriftLord is Lord's (1980, ch. 14) chi-square on the whole parameter
+	// vector after linking, with df = the number of free parameters: for
+	// item j,
+	//
+	//	δ_j = γ_base,j − T(γ_new,j),   T(a, d, logit c) = (a/A, d − a·B/A, logit c),
+	//	X²_j = δ_jᵀ Σ_j⁻¹ δ_j,
+	//
+	// where Σ_j is the delta-method covariance of δ_j from both forms'
+	// covariances and the link (the terms through A and B included, as
+	// for DriftB). For a Rasch item it is the square of DriftB's z.
+	DriftLord
+	// DriftLordAB is Lord's chi-square on (a, b) only, df = 2 (1 for
+	// Rasch): δ_j = (a_base − a_new/A, b_base − (A·b_new + B)). It leaves
+	// out the lower asymptote of a 3PL item, which the data determine
+	// poorly and which trades off with b; two items with the same (a, b)
+	// and different c differ only at low θ.
+	DriftLordAB
+)
+
+func (s DriftStatistic) String() string {
+	switch s {
+	case DriftB:
+		return "b"
+	case DriftLord:
+		return "lord"
+	case DriftLordAB:
+		return "lord-ab"
+	}
+	return fmt.Sprintf("DriftStatistic(%d)", int(s))
+}
+
+// driftComponents returns, for common item i of the kept items kb, kn
+// (linked by c with Jacobian jac over their parameters, base first), the
+// components δ of statistic s and their gradients over γ, one row per
+// component. Item i must have the same model on both forms.
+func driftComponents(s DriftStatistic, i int, c LinkConstants, kb, kn []Item, jac *mat.Dense) (delta []float64, grad [][]float64) {
+	pb, pn := linkParamCount(kb), linkParamCount(kn)
+	P := pb + pn
+	ob, on := linkOffsets(kb, 0)[i], linkOffsets(kn, pb)[i]
+	ib, in := kb[i], kn[i]
+	pos := func(it Item, off int, name string) int {
+		for k, nm := range it.Model.ParamNames() {
+			if nm == name {
+				return off + k
+			}
+		}
+		return -1
+	}
+	ab, db, lb := pos(ib, ob, ParamA), pos(ib, ob, ParamD), pos(ib, ob, ParamLogitC)
+	an, dn, ln := pos(in, on, ParamA), pos(in, on, ParamD), pos(in, on, ParamLogitC)
+	add := func(g []float64, k int, v float64) {
+		if k >= 0 {
+			g[k] += v
+		}
+	}
+	// row returns coefA·∇A + coefB·∇B.
+	row := func(coefA, coefB float64) []float64 {
+		g := make([]float64, P)
+		for k := range g {
+			g[k] = coefA*jac.At(0, k) + coefB*jac.At(1, k)
+		}
+		return g
+	}
+	A, B := c.A, c.B
+	if ab >= 0 {
+		// δ_a = a_base − a_new/A.
+		g := row(in.A/(A*A), 0)
+		add(g, ab, 1)
+		add(g, an, -1/A)
+		delta = append(delta, ib.A-in.A/A)
+		grad = append(grad, g)
+	}
+	switch s {
+	case DriftLordAB:
+		// δ_b = b_base − A·b_new − B, b = −d/a.
+		bn := in.B()
+		g := row(-bn, -1)
+		add(g, ab, ib.D/(ib.A*ib.A))
+		add(g, db, -1/ib.A)
+		add(g, an, -A*in.D/(in.A*in.A))
+		add(g, dn, A/in.A)
+		delta = append(delta, ib.B()-c.Theta(bn))
+		grad = append(grad, g)
+	default:
+		// δ_d = d_base − d_new + a_new·B/A.
+		g := row(-in.A*B/(A*A), in.A/A)
+		add(g, db, 1)
+		add(g, dn, -1)
+		add(g, an, B/A)
+		delta = append(delta, ib.D-in.D+in.A*B/A)
+		grad = append(grad, g)
+		if lb >= 0 {
+			g := make([]float64, P)
+			add(g, lb, 1)
+			add(g, ln, -1)
+			delta = append(delta, logit(ib.C)-logit(in.C))
+			grad = append(grad, g)
+		}
+	}
+	return delta, grad
+}
+
+func logit(p float64) float64 { return math.Log(p / (1 - p)) }
+
+// driftChiSq returns X² = δᵀ Σ⁻¹ δ with Σ = G_b·cb·G_bᵀ + G_n·cn·G_nᵀ,
+// G the gradients over (base, new) parameters, and ok false if Σ is not
+// positive definite.
+func driftChiSq(delta []float64, grad [][]float64, cb, cn *mat.SymDense) (x2 float64, ok bool) {
+	k := len(delta)
+	pb := cb.SymmetricDim()
+	sig := mat.NewSymDense(k, nil)
+	for r := range k {
+		for s := r; s < k; s++ {
+			var v float64
+			gr, gs := grad[r], grad[s]
+			for x := range pb {
+				if gr[x] == 0 {
+					continue
+				}
+				for y := range pb {
+					v += gr[x] * cb.At(x, y) * gs[y]
+				}
+			}
+			for x := range cn.SymmetricDim() {
+				if gr[pb+x] == 0 {
+					continue
+				}
+				for y := range cn.SymmetricDim() {
+					v += gr[pb+x] * cn.At(x, y) * gs[pb+y]
+				}
+			}
+			sig.SetSym(r, s, v)
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(sig) {
+		return math.NaN(), false
+	}
+	var sol mat.VecDense
+	d := mat.NewVecDense(k, append([]float64(nil), delta...))
+	if err := ch.SolveVecTo(&sol, d); err != nil {
+		return math.NaN(), false
+	}
+	return mat.Dot(d, &sol), true
+}
