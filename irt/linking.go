@@ -616,7 +616,8 @@ func (e *DriftLimitError) Error() string {
 
 // ScreenDriftSE screens the common items for item parameter drift with a
 // test that accounts for estimation error: after linking the new form to
-// the base form on the kept items, each item's difference of difficulties
+// the base form on the kept items, by default (DriftB) each item's
+// difference of difficulties
 //
 //	D_j = b_base,j − (A·b_new,j + B),   z_j = D_j/SE(D_j),
 //
@@ -641,9 +642,27 @@ func (e *DriftLimitError) Error() string {
 // linking error included as in the Wald tests of equateIRT's dif.test
 // (Battauz, 2019).
 //
-// It iterates: link (opts.Method) on the kept items, compute z for every
-// kept item, drop the single item with the largest |z| beyond the critical
-// value, re-link, and repeat until no kept item exceeds it. If that would
+// With opts.Statistic = DriftLord it tests instead Lord's (1980, ch. 14)
+// chi-square on the item's whole parameter vector after linking,
+//
+//	δ_j = γ_base,j − T(γ_new,j),   T(a, d, logit c) = (a/A, d − a·B/A, logit c),
+//	X²_j = δ_jᵀ Σ_j⁻¹ δ_j,   Σ_j = ∇δ_j · diag(Σ_base, Σ_new) · ∇δ_jᵀ,
+//
+// with ∇δ_j through A and B as for z, against the χ² quantile
+// χ²_{df, 1−α/n}, df = the item's number of parameters (DriftLordAB: δ_j on
+// (a, b), df 2). For a 3PL item b and c trade off, so SE(b) is large and z
+// has little power; the joint test uses the covariance of the estimates,
+// so a shift the trade-off with c cannot explain stands out. In the study
+// (drift_study_test.go, 20 seeds) a 0.5 shift of one of 25 3PL anchors was
+// caught in 95 % of seeds by X² and 60 % by z, 70 % by (a, b), with no
+// anchor dropped in 100 %, 95 % and 95 % of the seeds without drift; for
+// the 2PL the three agreed (90 % clean, shift caught in 100 %). For a Rasch
+// item X² = z².
+//
+// It iterates: link (opts.Method) on the kept items, compute the statistic
+// for every kept item, drop the single item furthest beyond the critical
+// value (smallest p-value), re-link, and repeat until no kept item exceeds
+// it; an item whose Σ_j is not positive definite counts as beyond it. If that would
 // drop more than floor(opts.MaxDropShare·n) items, or keep fewer than
 // opts.MinItems, it stops and returns the result so far with a
 // *DriftLimitError. Other errors are Link's.
