@@ -8,13 +8,13 @@ import (
 )
 
 // DriftStatistic selects the test ScreenDriftSE applies to each common
-// item. The zero value is DriftB.
+// item. The zero value means the caller's default: DriftB in DriftOptions.
 type DriftStatistic int
 
 const (
 	// DriftB tests the difference of difficulties after linking,
 	// z = (b_base − (A·b_new + B))/SE, two-sided.
-	DriftB DriftStatistic = iota
+	DriftB DriftStatistic = iota + 1
 	// DriftLord is Lord's (1980, ch. 14) chi-square on the whole parameter
 	// vector after linking, with df = the number of free parameters: for
 	// item j,
@@ -36,6 +36,8 @@ const (
 
 func (s DriftStatistic) String() string {
 	switch s {
+	case 0:
+		return "default"
 	case DriftB:
 		return "b"
 	case DriftLord:

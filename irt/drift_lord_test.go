@@ -131,8 +131,12 @@ func TestScreenDriftSELord(t *testing.T) {
 			}
 		}
 	})
-	t.Run("invalid statistic", func(t *testing.T) {
+	t.Run("statistic option", func(t *testing.T) {
 		base, newForm, cov := driftHandForms(nil, 0)
+		res, err := ScreenDriftSE(base, newForm, cov, cov, DriftOptions{})
+		if err != nil || res.Statistic != DriftB {
+			t.Errorf("zero Statistic: got %v, %v, want DriftB, nil", res.Statistic, err)
+		}
 		if _, err := ScreenDriftSE(base, newForm, cov, cov, DriftOptions{Statistic: DriftStatistic(9)}); err == nil {
 			t.Error("err = nil, want an error")
 		}

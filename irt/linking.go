@@ -708,6 +708,9 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		return DriftResult{}, fmt.Errorf("irt: drift screening: Alpha = %g, MaxDropShare = %g: want 0 < Alpha < 1 and MaxDropShare > 0", opts.Alpha, opts.MaxDropShare)
 	}
 	stat := opts.Statistic
+	if stat == 0 {
+		stat = DriftB
+	}
 	switch stat {
 	case DriftB, DriftLord, DriftLordAB:
 	default:
