@@ -662,7 +662,9 @@ func (e *DriftLimitError) Error() string {
 // It iterates: link (opts.Method) on the kept items, compute the statistic
 // for every kept item, drop the single item furthest beyond the critical
 // value (smallest p-value), re-link, and repeat until no kept item exceeds
-// it; an item whose Σ_j is not positive definite counts as beyond it. If that would
+// it. An item whose X² cannot be computed (Σ_j not positive definite, as
+// when a 3PL item's c is 0 and its logit has no variance) is kept, with
+// ChiSq NaN and a Reason that says so. If that would
 // drop more than floor(opts.MaxDropShare·n) items, or keep fewer than
 // opts.MinItems, it stops and returns the result so far with a
 // *DriftLimitError. Other errors are Link's.
@@ -810,23 +812,11 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		if stat == DriftB {
 			return math.Abs(it.Z) > crit
 		}
-		return !(it.ChiSq <= critX2(it.DF)) // NaN (Σ singular) counts as beyond
+		return it.ChiSq > critX2(it.DF) // false for NaN (Σ_j singular)
 	}
-	ratio := func(j int) float64 {
-		it := res.Items[j]
-		if math.IsNaN(it.ChiSq) {
-			return math.Inf(1)
-		}
-		return it.ChiSq / critX2(it.DF)
-	}
+	ratio := func(j int) float64 { return res.Items[j].ChiSq / critX2(res.Items[j].DF) }
 	worse := func(j, k int) bool {
 		pj, pk := res.Items[j].P, res.Items[k].P
-		if math.IsNaN(res.Items[j].ChiSq) {
-			pj = 0
-		}
-		if math.IsNaN(res.Items[k].ChiSq) {
-			pk = 0
-		}
 		if pj != pk {
 			return pj < pk
 		}
@@ -834,6 +824,9 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 	}
 	describe := func(j int) string {
 		it := res.Items[j]
+		if stat != DriftB && math.IsNaN(it.ChiSq) {
+			return "X² not computable (covariance of δ singular or c at a bound)"
+		}
 		if stat == DriftB {
 			return fmt.Sprintf("|z| = %.2f", math.Abs(it.Z))
 		}
@@ -870,7 +863,11 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 			if res.Items[j].Dropped {
 				res.Dropped = append(res.Dropped, j)
 			} else {
-				res.Items[j].Reason = fmt.Sprintf("kept: %s ≤ %.2f", describe(j), critOf(j))
+				if stat != DriftB && math.IsNaN(res.Items[j].ChiSq) {
+					res.Items[j].Reason = "kept: " + describe(j)
+				} else {
+					res.Items[j].Reason = fmt.Sprintf("kept: %s ≤ %.2f", describe(j), critOf(j))
+				}
 			}
 		}
 	}
