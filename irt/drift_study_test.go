@@ -93,7 +93,10 @@ func TestStudyDriftScreening(t *testing.T) {
 	common := studyCommon()
 	for _, m := range []Model{TwoPL, ThreePL} {
 		t.Run(m.String(), func(t *testing.T) {
-			type tally struct{ clean, drops, caught, extra, limit int }
+			type tally struct {
+				clean, drops, caught, extra, limit int
+				x2, df                             float64 // sums of X² and df over the anchors at the final link
+			}
 			type config struct {
 				stat  DriftStatistic
 				alpha float64
@@ -127,6 +130,10 @@ func TestStudyDriftScreening(t *testing.T) {
 							nd += lim.Flagged // would have been dropped
 						}
 						if scen.shift == 0 {
+							for _, it := range res.Items {
+								tl.x2 += it.ChiSq
+								tl.df += float64(it.DF)
+							}
 							if nd == 0 {
 								tl.clean++
 							}
@@ -162,6 +169,14 @@ func TestStudyDriftScreening(t *testing.T) {
 				t.Logf("%v %v α = %.2f: no drift: %.0f %% of seeds clean, %.1f %% of anchors dropped (limit hit %d×); shift 0.5: caught with ≤ 1 other in %.0f %% of seeds, %.2f other drops per seed (limit hit %d×)",
 					m, cf.stat, cf.alpha, 100*float64(none[a].clean)/S, 100*float64(none[a].drops)/(S*studyAnchors), none[a].limit,
 					100*float64(drift[a].caught)/S, float64(drift[a].extra)/S, drift[a].limit)
+			}
+			for a, cf := range configs {
+				// Without drift X² is about χ²(df): its mean over the
+				// anchors should be near df. Measured: 2PL 1.13 (b, df 1),
+				// 2.10 (Lord, df 2), 2.09 ((a, b), df 2); 3PL 0.69, 2.46
+				// (df 3), 1.60: the 3PL covariances (with the prior on c)
+				// overstate the error, so the screen is conservative.
+				t.Logf("%v %v: no drift: mean X² %.2f over mean df %.2f", m, cf.stat, none[a].x2/(S*studyAnchors), none[a].df/(S*studyAnchors))
 			}
 			t.Logf("%v old robust z (2.7): no drift: %.0f %% of seeds clean, %.1f %% of anchors dropped", m,
 				100*float64(oldClean)/S, 100*float64(oldDrops)/(S*studyAnchors))
