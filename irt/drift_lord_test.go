@@ -17,6 +17,19 @@ func driftLordDelta(s DriftStatistic, j int, base, newForm []Item, m LinkMethod)
 		panic(err)
 	}
 	ib, in := base[j], newForm[j]
+	if s == DriftArea {
+		// Trapezoid rule over [−3, 3], step 0.1.
+		lin := c.Transform(in)
+		var sa float64
+		for q := range 61 {
+			th, w := -3+0.1*float64(q), 0.1
+			if q == 0 || q == 60 {
+				w = 0.05
+			}
+			sa += w * (ib.Prob(th) - lin.Prob(th))
+		}
+		return []float64{sa}
+	}
 	var d []float64
 	if ib.Model != Rasch {
 		d = append(d, ib.A-in.A/c.A)
@@ -39,7 +52,7 @@ func driftLordDelta(s DriftStatistic, j int, base, newForm []Item, m LinkMethod)
 // only to about 1e-9, which a smaller step would magnify.
 func TestDriftComponentsGradient(t *testing.T) {
 	for _, model := range []Model{Rasch, TwoPL, ThreePL} {
-		for _, s := range []DriftStatistic{DriftLord, DriftLordAB} {
+		for _, s := range []DriftStatistic{DriftLord, DriftLordAB, DriftArea} {
 			for _, m := range []LinkMethod{MeanSigma, Haebara, StockingLord} {
 				t.Run(fmt.Sprintf("%v/%v/%v", model, s, m), func(t *testing.T) {
 					rng := rand.New(rand.NewPCG(3, 4))
@@ -54,7 +67,7 @@ func TestDriftComponentsGradient(t *testing.T) {
 					}
 					xb, xn := linkParamVector(base), linkParamVector(newForm)
 					const j, h = 3, 1e-3
-					_, grad := driftComponents(s, j, c, base, newForm, jac)
+					_, grad := driftComponents(s, j, c, base, newForm, jac, 0)
 					for k := range len(xb) + len(xn) {
 						at := func(step float64) []float64 {
 							b, n := append([]float64(nil), xb...), append([]float64(nil), xn...)

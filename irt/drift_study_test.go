@@ -85,10 +85,11 @@ func studyPick(r *Result, idx []int) []Item {
 // most one other anchor dropped. The targets are asserted for Lord's
 // chi-square (DriftLord) at α = 0.05, the default of analysis/linking; the
 // b statistic (DriftB) at α = 0.05 and 0.01, the chi-square on (a, b)
-// (DriftLordAB) and the old robust z are reported alongside. Measured
-// (20 seeds): 2PL, all three statistics at α = 0.05: 90 % of seeds clean,
-// 0.4 % of anchors dropped, shift caught in 100 %; 3PL: b 95 %, 0.2 %,
-// 60 %; Lord 100 %, 0.0 %, 95 %; (a, b) 95 %, 0.2 %, 70 %.
+// (DriftLordAB), the signed area between the ICCs (DriftArea) and the old
+// robust z are reported alongside. Measured (20 seeds, α = 0.05; seeds
+// clean, anchors dropped, shift caught): 2PL b, Lord, (a, b) 90 %, 0.4 %,
+// 100 %; area 85 %, 0.6 %, 100 %; 3PL b 95 %, 0.2 %, 60 %; Lord 100 %,
+// 0.0 %, 95 %; (a, b) 95 %, 0.2 %, 70 %; area 100 %, 0.0 %, 60 %.
 func TestStudyDriftScreening(t *testing.T) {
 	common := studyCommon()
 	for _, m := range []Model{TwoPL, ThreePL} {
@@ -101,7 +102,7 @@ func TestStudyDriftScreening(t *testing.T) {
 				stat  DriftStatistic
 				alpha float64
 			}
-			configs := []config{{DriftB, 0.05}, {DriftB, 0.01}, {DriftLord, 0.05}, {DriftLordAB, 0.05}}
+			configs := []config{{DriftB, 0.05}, {DriftB, 0.01}, {DriftLord, 0.05}, {DriftLordAB, 0.05}, {DriftArea, 0.05}}
 			none := make([]tally, len(configs))
 			drift := make([]tally, len(configs))
 			var oldClean, oldDrops int
@@ -173,8 +174,8 @@ func TestStudyDriftScreening(t *testing.T) {
 			for a, cf := range configs {
 				// Without drift X² is about χ²(df): its mean over the
 				// anchors should be near df. Measured: 2PL 1.13 (b, df 1),
-				// 2.10 (Lord, df 2), 2.09 ((a, b), df 2); 3PL 0.69, 2.46
-				// (df 3), 1.60: the 3PL covariances (with the prior on c)
+				// 2.10 (Lord, df 2), 2.09 ((a, b), df 2), 1.15 (area);
+				// 3PL 0.69, 2.46 (df 3), 1.60, 0.79: the 3PL covariances (with the prior on c)
 				// overstate the error, so the screen is conservative.
 				t.Logf("%v %v: no drift: mean X² %.2f over mean df %.2f", m, cf.stat, none[a].x2/(S*studyAnchors), none[a].df/(S*studyAnchors))
 			}

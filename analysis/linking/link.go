@@ -23,7 +23,7 @@ type Options struct {
 	Link    irt.LinkOptions // criterion points, metric (see irt.LinkOptions)
 	NoDrift bool            // keep every common item
 	// Statistic is the drift screen's test (irt.DriftB, irt.DriftLord,
-	// irt.DriftLordAB); zero means Lord's chi-square, the default for
+	// irt.DriftLordAB, irt.DriftArea); zero means Lord's chi-square, the default for
 	// every model (see defaultStatistic).
 	Statistic irt.DriftStatistic
 	// Alpha is the screen's family-wise type I error rate over the common
@@ -262,8 +262,9 @@ func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 // anchor's b shifted by 0.5 caught, with at most one other drop, in ≥ 90 %
 // of seeds — 2PL 90 %, 0.4 %, 100 %; 3PL 100 %, 0 %, 95 %. The b statistic
 // did as well for the 2PL but caught the 3PL shift in only 60 % of seeds (b
-// and c trade off, so SE(b) is large), and the chi-square on (a, b) in
-// 70 %. For Rasch items Lord's X² is the square of the b statistic's z.
+// and c trade off, so SE(b) is large), the chi-square on (a, b) in 70 %
+// and the signed area between the curves over [−3, 3] (irt.DriftArea) in
+// 60 %. For Rasch items Lord's X² is the square of the b statistic's z.
 func defaultStatistic() irt.DriftStatistic { return irt.DriftLord }
 
 // statisticSentence says which test the drift screen used, for the run's
@@ -277,6 +278,8 @@ func statisticSentence(s irt.DriftStatistic, byDefault bool) string {
 		out = "lord: Lord's (1980) chi-square on each common item's parameters (a, d, logit c) after linking, df = the item's parameter count, Bonferroni over the common items"
 	case irt.DriftLordAB:
 		out = "lord-ab: Lord's (1980) chi-square on each common item's (a, b) after linking, df 2, Bonferroni over the common items"
+	case irt.DriftArea:
+		out = "area: signed area between the item's characteristic curves on the base scale over θ in [−3, 3] (Raju 1988, 1990)/SE, two-sided, Bonferroni over the common items"
 	default:
 		out = s.String()
 	}
