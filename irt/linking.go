@@ -659,7 +659,8 @@ func (e *DriftLimitError) Error() string {
 // signed area between the curves (DriftArea), with no anchor dropped in
 // 100 %, 95 %, 95 % and 100 % of the seeds without drift; for the 2PL the
 // first three agreed (90 % clean, shift caught in 100 %), the area 85 %
-// and 100 %. For a Rasch item X² = z².
+// and 100 %. On 60 seeds the 3PL shift was caught in 82 % of seeds by X²
+// and 45 % by z. For a Rasch item X² = z².
 //
 // It iterates: link (opts.Method) on the kept items, compute the statistic
 // for every kept item, drop the single item furthest beyond the critical

@@ -264,7 +264,9 @@ func Link(base, newForm []analysis.ItemParams, o Options) (*Result, error) {
 // did as well for the 2PL but caught the 3PL shift in only 60 % of seeds (b
 // and c trade off, so SE(b) is large), the chi-square on (a, b) in 70 %
 // and the signed area between the curves over [−3, 3] (irt.DriftArea) in
-// 60 %. For Rasch items Lord's X² is the square of the b statistic's z.
+// 60 %. On 60 seeds the 3PL rates were 82 % for Lord and 45 % for b, so
+// the 3PL still falls short of 90 % with every statistic tried, Lord least.
+// For Rasch items Lord's X² is the square of the b statistic's z.
 func defaultStatistic() irt.DriftStatistic { return irt.DriftLord }
 
 // statisticSentence says which test the drift screen used, for the run's
