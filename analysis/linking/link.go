@@ -286,7 +286,7 @@ func statisticSentence(s irt.DriftStatistic, byDefault bool) string {
 		out = s.String()
 	}
 	if byDefault {
-		out += " (the default for every model: it met the drift study's targets for the 2PL and the 3PL, where the b statistic misses drift)"
+		out += " (the default for every model: as good as the b statistic for the 2PL, and it catches 3PL drift that the b statistic misses)"
 	}
 	return out
 }
