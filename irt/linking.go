@@ -722,7 +722,9 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		return DriftResult{}, fmt.Errorf("irt: drift screening: invalid statistic %v", stat)
 	}
 	for j := range base {
-		if base[j].Model != newForm[j].Model {
+		// The joint statistics compare parameter vectors, which need the
+		// same model on both forms; DriftB compares b alone.
+		if stat != DriftB && base[j].Model != newForm[j].Model {
 			return DriftResult{}, fmt.Errorf("irt: drift screening: common item %d is %v on the base form and %v on the new form", j, base[j].Model, newForm[j].Model)
 		}
 	}
