@@ -129,3 +129,45 @@ func TestLinkWithoutCovariances(t *testing.T) {
 		t.Errorf("SE(B) = %g, kept %d", L.SEB, L.Kept)
 	}
 }
+
+// The screen defaults to Lord's chi-square and records it; irt.DriftB can
+// be chosen, with its critical |z|.
+func TestLinkStatistic(t *testing.T) {
+	var base, nf []analysis.ItemParams
+	for j := 0; j < 10; j++ {
+		b := -1.5 + 3*float64(j)/9
+		id := fmt.Sprintf("I%d", j)
+		shift := 0.0
+		if j == 4 {
+			shift = 1
+		}
+		base = append(base, analysis.ItemParams{ItemID: id, Item: irt.NewItemIRT(irt.TwoPL, 1.2, b, 0), SE: irt.ItemSE{A: 0.08, B: 0.06}})
+		nf = append(nf, analysis.ItemParams{ItemID: id, Item: irt.NewItemIRT(irt.TwoPL, 1.2, b-0.3+shift, 0), SE: irt.ItemSE{A: 0.08, B: 0.06}})
+	}
+	for _, tc := range []struct {
+		stat, want irt.DriftStatistic
+		df         int
+		critical   float64 // qchisq(1 - 0.005, 2), qnorm(1 - 0.0025) in R
+	}{{0, irt.DriftLord, 2, 10.59663}, {irt.DriftB, irt.DriftB, 1, 2.807034}} {
+		t.Run(tc.want.String(), func(t *testing.T) {
+			L, err := Link(base, nf, Options{Statistic: tc.stat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if L.Statistic != tc.want || L.DriftStatistic == "" || math.Abs(L.Critical-tc.critical) > 1e-5 {
+				t.Errorf("statistic %v (%q), critical %.6f; want %v, a sentence, %.6f", L.Statistic, L.DriftStatistic, L.Critical, tc.want, tc.critical)
+			}
+			c := L.Common[4]
+			if !c.Dropped || c.DF != tc.df || !(c.ChiSq > 0) {
+				t.Errorf("shifted item: dropped %v, X² = %g (df %d); want dropped with df %d", c.Dropped, c.ChiSq, c.DF, tc.df)
+			}
+		})
+	}
+	L, err := Link(base, nf, Options{NoDrift: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if L.Statistic != 0 || L.DriftStatistic != "none" || !math.IsNaN(L.Common[0].ChiSq) {
+		t.Errorf("NoDrift: statistic %v (%q), X² = %g; want 0, none, NaN", L.Statistic, L.DriftStatistic, L.Common[0].ChiSq)
+	}
+}
