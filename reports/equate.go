@@ -22,7 +22,7 @@ type LinkingFile struct {
 	Definition        string             `json:"definition"`
 	DriftStatistic    string             `json:"drift_statistic"`
 	DriftAlpha        *float64           `json:"drift_alpha"`
-	DriftCritical     *float64           `json:"drift_critical_z"`
+	DriftCritical     *float64           `json:"drift_critical_value"` // |z| for b-se, X² for lord
 	DriftMaxDrop      float64            `json:"drift_max_drop_share"`
 	CommonItems       int                `json:"common_items"`
 	Kept              int                `json:"kept_items"`
@@ -81,10 +81,10 @@ func NewLinkingFile(l *linking.Result) *LinkingFile {
 // it and why.
 func CommonItemsTable(l *linking.Result) *Table {
 	t := &Table{Header: []string{"item_id", "a_base", "b_base", "c_base", "a_new", "b_new", "c_new",
-		"a_new_on_base", "b_new_on_base", "diff_b", "se_diff_b", "z", "used", "round", "reason"}}
+		"a_new_on_base", "b_new_on_base", "diff_b", "se_diff_b", "z", "chi_sq", "df", "used", "round", "reason"}}
 	for _, c := range l.Common {
 		t.Rows = append(t.Rows, []string{c.ID, F(c.Base.A), F(c.Base.B()), F(c.Base.C), F(c.New.A), F(c.New.B()), F(c.New.C),
-			F(c.NewOnBase.A), F(c.NewOnBase.B()), F(c.Diff), F(c.SE), F(c.Z), B(!c.Dropped), I(c.Round), c.Reason})
+			F(c.NewOnBase.A), F(c.NewOnBase.B()), F(c.Diff), F(c.SE), F(c.Z), F(c.ChiSq), dfCell(c.DF), B(!c.Dropped), I(c.Round), c.Reason})
 	}
 	return t
 }
@@ -118,4 +118,11 @@ func EquatingTable(cols []equate.Column) *Table {
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+func dfCell(df int) string {
+	if df == 0 {
+		return ""
+	}
+	return I(df)
 }

@@ -384,14 +384,14 @@ func (c *checker) checkBaseForm(s *Spec) {
 	c.checkFile(s, "base_form.responses", b.Responses, true)
 	c.checkFile(s, "base_form.items", b.Items, true)
 	b.Method = c.choice("base_form.method", b.Method, "stocking-lord", "haebara", "mean-mean", "mean-sigma")
-	b.DriftStatistic = c.choice("base_form.drift_statistic", b.DriftStatistic, "b-se", "none")
+	b.DriftStatistic = c.choice("base_form.drift_statistic", b.DriftStatistic, "lord", "b-se", "none")
 	if b.DriftStatistic == "" {
-		b.DriftStatistic = "b-se"
+		b.DriftStatistic = "lord"
 	}
 	if b.DriftStatistic == "none" {
 		for _, k := range []string{"drift_alpha", "drift_max_drop"} {
 			if c.given("base_form." + k) {
-				c.errorf("base_form."+k, "base_form.%s applies only to a drift screen; remove it or set drift_statistic: b-se", k)
+				c.errorf("base_form."+k, "base_form.%s applies only to a drift screen; remove it or set drift_statistic: lord", k)
 			}
 		}
 	}

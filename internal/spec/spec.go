@@ -99,10 +99,11 @@ type BaseForm struct {
 	// Deprecated: use DriftStatistic, DriftAlpha and DriftMaxDrop.
 	DriftZ float64 `yaml:"-"`
 
-	// DriftStatistic is the anchor-drift screen: "b-se", the difference of
-	// an anchor's b after linking over the root sum of squares of both
-	// standard errors, referred to the standard normal; or "none". Read
-	// fills "b-se".
+	// DriftStatistic is the anchor-drift screen: "lord", Lord's chi-square
+	// on the anchor's parameters after linking (both forms' covariances and
+	// the link's); "b-se", the difference of its b after linking over its
+	// standard error, referred to the standard normal; or "none". Read fills
+	// "lord".
 	DriftStatistic string `yaml:"drift_statistic"`
 	// DriftAlpha is the two-sided significance level of the screen, in
 	// (0, 0.5). Read fills 0.01.
