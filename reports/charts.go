@@ -284,7 +284,14 @@ func loadChartData(r *Run) (*chartData, error) {
 	for _, id := range cd.itemOrder {
 		seen[id] = true
 	}
-	if t := r.Params; t != nil {
+	// A linked form's curves are drawn with its parameters on the base
+	// scale (equate/params.csv), the scale of the conversion table that
+	// places the observed points and of the cut.
+	params := r.Params
+	if linked, _, err := readRunTable(r, reviewLinkedPaths); err == nil && linked != nil {
+		params = linked
+	}
+	if t := params; t != nil {
 		for i := range t.Rows {
 			it := chartItem{id: tableCell(t, i, "item_id"), model: strings.ToLower(tableCell(t, i, "model"))}
 			var okA, okB, okD bool

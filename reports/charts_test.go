@@ -285,3 +285,36 @@ func TestDriftChart(t *testing.T) {
 		t.Error("format gif: want an error")
 	}
 }
+
+// A linked form's curves use its parameters on the base scale
+// (equate/params.csv), the scale of its conversion table and cut.
+func TestChartLinkedParams(t *testing.T) {
+	r, err := ReadRun(filepath.Join("testdata", "review"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked, _, err := readRunTable(r, reviewLinkedPaths)
+	if err != nil || linked == nil {
+		t.Fatalf("fixture without equate/params.csv: %v", err)
+	}
+	cd, err := loadChartData(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := range linked.Rows {
+		id := tableCell(linked, i, "item_id")
+		b, ok := tableFloat(linked, i, "b")
+		it, drawn := cd.items[id]
+		if !ok || !drawn {
+			continue
+		}
+		n++
+		if math.Abs(it.b-b) > 1e-9 {
+			t.Errorf("%s: chart b = %g, want the linked %g", id, it.b, b)
+		}
+	}
+	if n == 0 {
+		t.Error("no linked item drawn")
+	}
+}
