@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/itemlab/itemlab/internal/textdist"
+
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/internal/spec"
 )
@@ -91,30 +93,9 @@ func nearestDomain(name string, ds []spec.Domain) string {
 		if norm(d.Name) == norm(name) {
 			return d.Name
 		}
-		if e := editDistance(norm(d.Name), norm(name)); e < bestD {
+		if e := textdist.Distance(norm(d.Name), norm(name)); e < bestD {
 			best, bestD = d.Name, e
 		}
 	}
 	return best
-}
-
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur := make([]int, len(rb)+1)
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			c := 1
-			if ra[i-1] == rb[j-1] {
-				c = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
-		}
-		prev = cur
-	}
-	return prev[len(rb)]
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/itemlab/itemlab/internal/textdist"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -219,7 +221,7 @@ func suggestFlag(c *cobra.Command, err error) error {
 	// The closest flag within two edits, else one the name begins.
 	best, bestD, prefix := "", 3, ""
 	c.Flags().VisitAll(func(f *pflag.Flag) {
-		if d := editDistance(name, f.Name); d < bestD {
+		if d := textdist.Distance(name, f.Name); d < bestD {
 			best, bestD = f.Name, d
 		}
 		if prefix == "" && strings.HasPrefix(f.Name, name) {
@@ -233,25 +235,4 @@ func suggestFlag(c *cobra.Command, err error) error {
 		return fmt.Errorf("%s (see itemlab %s --help)", msg, c.Name())
 	}
 	return fmt.Errorf("%s (did you mean --%s?)", msg, best)
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/itemlab/itemlab/internal/textdist"
+
 	"go.yaml.in/yaml/v3"
 )
 
@@ -299,7 +301,7 @@ func unknownKey(key, section string, names []string) string {
 	best, bestD := "", math.MaxInt
 	lk := strings.ToLower(strings.ReplaceAll(key, "-", "_"))
 	for _, n := range names {
-		if d := editDistance(lk, n); d < bestD {
+		if d := textdist.Distance(lk, n); d < bestD {
 			best, bestD = n, d
 		}
 	}
@@ -326,35 +328,4 @@ func closeEnough(key string) int {
 	default:
 		return 3
 	}
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and transpositions of adjacent
-// letters each cost 1.
-func editDistance(a, b string) int {
-	x, y := []rune(a), []rune(b)
-	if len(x) > 64 || len(y) > 64 {
-		return math.MaxInt / 2
-	}
-	d := make([][]int, len(x)+1)
-	for i := range d {
-		d[i] = make([]int, len(y)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(x); i++ {
-		for j := 1; j <= len(y); j++ {
-			cost := 1
-			if x[i-1] == y[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(x)][len(y)]
 }

@@ -405,17 +405,6 @@ func TestLargestRemainder(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	for _, tc := range []struct {
-		a, b string
-		d    int
-	}{{"cut_thta", "cut_theta", 1}, {"modle", "model", 1}, {"", "abc", 3}, {"abc", "abc", 0}, {"kitten", "sitting", 3}} {
-		if got := editDistance(tc.a, tc.b); got != tc.d {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.d)
-		}
-	}
-}
-
 // FuzzRead checks that Read never panics and that every error it returns
 // is, or wraps, a *spec.Error.
 func FuzzRead(f *testing.F) {
