@@ -204,11 +204,11 @@ func (p *problem) check(pool *Pool) checks {
 	}
 	for d, dc := range s.Domains {
 		name := dc.Domain
-		dn := "dom_" + sanitize(name)
+		dn := "dom_" + LPName(name)
 		nA := 0
 		if s.Anchor != nil {
 			nA = p.ancDom[d]
-			add("anc_dom_"+sanitize(name), nA, cand[d], "the anchor block needs %s from form %s; %d are eligible%s",
+			add("anc_dom_"+LPName(name), nA, cand[d], "the anchor block needs %s from form %s; %d are eligible%s",
 				plural(nA, name+" item", name+" items"), s.Anchor.Form, cand[d], ineligible(&Pool{}, name, prevOut[d], s.Anchor.Form))
 			if dc.Count.bounded() {
 				add(dn, nA, dc.Count.Max, "the anchor block puts %s on every form; the blueprint allows at most %d", plural(nA, name+" item", name+" items"), dc.Count.Max)
@@ -257,7 +257,7 @@ func (p *problem) check(pool *Pool) checks {
 			}
 		}
 		have := fr + K*min(cd, N)
-		an := "attr_" + sanitize(ac.Key+"_"+ac.Value)
+		an := "attr_" + LPName(ac.Key+"_"+ac.Value)
 		if K == 1 {
 			add(an, ac.Count.Min, have, "%s=%s needs at least %s; %d are eligible", ac.Key, ac.Value, plural(ac.Count.Min, "item", "items"), have)
 		} else {

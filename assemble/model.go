@@ -99,9 +99,9 @@ func (l *lin) violated(values []float64, tol float64) []string {
 // namer makes LP-safe, unique names.
 type namer map[string]bool
 
-// sanitize keeps letters, digits and '_' (other runes become '_') and limits
+// LPName is s as a part of an LP name: it keeps letters, digits and '_' (other runes become '_') and limits
 // the length, so that CPLEX-LP readers of CBC, GLPK, HiGHS and Gurobi agree.
-func sanitize(s string) string {
+func LPName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if r < 128 && (r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
@@ -119,10 +119,10 @@ func sanitize(s string) string {
 	return b.String()
 }
 
-// unique returns sanitize(s), made unique among the names handed out before
+// unique returns LPName(s), made unique among the names handed out before
 // by a suffix _2, _3, ….
 func (n namer) unique(s string) string {
-	base := sanitize(s)
+	base := LPName(s)
 	name := base
 	for k := 2; n[name]; k++ {
 		name = base + "_" + strconv.Itoa(k)
@@ -447,7 +447,7 @@ func (p *problem) build() {
 				for f := range p.k {
 					t[f] = term{p.wvar[j][f], 1}
 				}
-				add("pre_over_"+sanitize(it.ID), t, '<', 1)
+				add("pre_over_"+LPName(it.ID), t, '<', 1)
 			}
 		}
 	}

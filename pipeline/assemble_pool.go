@@ -265,22 +265,6 @@ func ineligibleSummary(p *assemble.Pool) map[string]int {
 	return out
 }
 
-// lpName keeps letters, digits and '_' as assemble names its constraints.
-func lpName(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r < 128 && (r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-		if b.Len() >= 60 {
-			break
-		}
-	}
-	return b.String()
-}
-
 // locateProblem returns the spec key of the assembly section that an
 // assemble constraint (family) name comes from.
 func locateProblem(s *spec.Spec, constraint string) string {
@@ -294,7 +278,7 @@ func locateProblem(s *spec.Spec, constraint string) string {
 		return "assembly.pretest_slots"
 	case strings.HasPrefix(constraint, "attr_"):
 		for k, c := range a.Constraints {
-			if strings.HasPrefix(constraint, "attr_"+lpName(c.Column+"_"+c.Value)) {
+			if strings.HasPrefix(constraint, "attr_"+assemble.LPName(c.Column+"_"+c.Value)) {
 				return fmt.Sprintf("assembly.constraints[%d]", k)
 			}
 		}
@@ -302,12 +286,12 @@ func locateProblem(s *spec.Spec, constraint string) string {
 	case strings.HasPrefix(constraint, "dom"):
 		name := strings.TrimPrefix(constraint, "dom_")
 		for k, d := range a.Domains {
-			if lpName(d.Name) == name {
+			if assemble.LPName(d.Name) == name {
 				return fmt.Sprintf("assembly.domains[%d]", k)
 			}
 		}
 		for k, d := range s.Domains {
-			if lpName(d.Name) == name {
+			if assemble.LPName(d.Name) == name {
 				return fmt.Sprintf("domains[%d]", k)
 			}
 		}
