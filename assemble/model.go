@@ -99,8 +99,9 @@ func (l *lin) violated(values []float64, tol float64) []string {
 // namer makes LP-safe, unique names.
 type namer map[string]bool
 
-// LPName is s as a part of an LP name: it keeps letters, digits and '_' (other runes become '_') and limits
-// the length, so that CPLEX-LP readers of CBC, GLPK, HiGHS and Gurobi agree.
+// LPName is s made fit to be part of an LP name: it keeps letters, digits
+// and '_' (other runes become '_') and limits the length, so that the
+// CPLEX-LP readers of CBC, GLPK, HiGHS and Gurobi agree.
 func LPName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
