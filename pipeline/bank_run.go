@@ -5,7 +5,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"strings"
 
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/analysis/projection"
@@ -176,7 +175,7 @@ func (r *runner) readBank(d *analysis.Dataset) (*runBank, error) {
 	}
 	bk.file.Common = append(bk.file.Common, cids...)
 	bk.cov = blockCov(cids, ccov)
-	if err := out.Table(r.at(bankDir+"/"+fileBankItems), bankItemsTable(d)); err != nil {
+	if err := out.Table(r.at(bankDir+"/"+fileBankItems), reports.ItemsTable(d)); err != nil {
 		return nil, err
 	}
 	if err := out.Table(r.at(bankDir+"/"+reports.FileHistory), history); err != nil {
@@ -243,45 +242,6 @@ func (r *runner) bankLink(bk *runBank, params *[]analysis.ItemParams, cov *analy
 		bk.file.LatentMean, bk.file.LatentSD = pop.Mean, pop.SD
 		return r.out.JSON(r.at(bankDir+"/"+fileBankRun), bk.file)
 	})
-}
-
-// bankItemsTable is the form's items as an items file (item_id, key,
-// options, domain, status, anchor and the metadata columns), so that the
-// recording adds new items with their content.
-func bankItemsTable(d *analysis.Dataset) *reports.Table {
-	t := &reports.Table{Header: []string{"item_id", "key", "options", "domain", "status", "anchor"}}
-	var meta []string
-	seen := map[string]bool{}
-	for _, it := range d.Items {
-		for _, kv := range it.Meta {
-			if !seen[kv.Key] {
-				seen[kv.Key] = true
-				meta = append(meta, kv.Key)
-			}
-		}
-	}
-	t.Header = append(t.Header, meta...)
-	for _, it := range d.Items {
-		row := []string{it.ID, it.KeyString(), strings.Join(it.Options, "|"), it.Domain, it.Status.String(), boolText(it.Anchor)}
-		for _, m := range meta {
-			v := ""
-			for _, kv := range it.Meta {
-				if kv.Key == m {
-					v = kv.Value
-				}
-			}
-			row = append(row, v)
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return t
-}
-
-func boolText(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
 }
 
 // plannedFormOf is the last planned form whose items are exactly the

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/itemlab/itemlab/analysis/simulate"
 
@@ -63,26 +64,31 @@ func WriteResponses(w io.Writer, d *analysis.Dataset) error {
 	return bw.Flush()
 }
 
-// ItemsTable is the items file of d: item_id,key,options,domain,status,anchor
-// followed by the metadata columns of the first item that has them.
+// ItemsTable is the items file of d, as ingest reads it back:
+// item_id,key,options,domain,status,anchor followed by every metadata
+// column any item has, in order of first appearance. Options are written as
+// "ABCD" when every code is one character, else joined with "|".
 func ItemsTable(d *analysis.Dataset) *Table {
 	t := &Table{Header: []string{"item_id", "key", "options", "domain", "status", "anchor"}}
 	var meta []string
+	seen := map[string]bool{}
 	for _, it := range d.Items {
-		if len(it.Meta) > 0 {
-			for _, kv := range it.Meta {
+		for _, kv := range it.Meta {
+			if !seen[kv.Key] {
+				seen[kv.Key] = true
 				meta = append(meta, kv.Key)
 			}
-			break
 		}
 	}
 	t.Header = append(t.Header, meta...)
 	for _, it := range d.Items {
-		opts := ""
+		sep := ""
 		for _, o := range it.Options {
-			opts += o
+			if len(o) != 1 {
+				sep = "|"
+			}
 		}
-		row := []string{it.ID, it.KeyString(), opts, it.Domain, it.Status.String(), B(it.Anchor)}
+		row := []string{it.ID, it.KeyString(), strings.Join(it.Options, sep), it.Domain, it.Status.String(), B(it.Anchor)}
 		for _, m := range meta {
 			v := ""
 			for _, kv := range it.Meta {

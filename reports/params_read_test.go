@@ -109,3 +109,26 @@ func TestParamCovBankBlocks(t *testing.T) {
 		t.Errorf("block with a pair missing: %v", err)
 	}
 }
+
+// The items file lists every item's metadata columns and writes option codes
+// longer than one character with "|", so ingest reads them back as given.
+func TestItemsTableRoundTrip(t *testing.T) {
+	d := &analysis.Dataset{Items: []analysis.ItemInfo{
+		{ID: "Q1", Options: []string{"10", "20", "30"}, KeyMask: 2, Domain: "D1", Status: analysis.Operational},
+		{ID: "Q2", Options: []string{"A", "B"}, KeyMask: 1, Domain: "D2", Status: analysis.Pretest, Meta: []analysis.KV{{Key: "writer", Value: "ann"}}},
+	}}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, ItemsTable(d)); err != nil {
+		t.Fatal(err)
+	}
+	items, err := ingest.ReadItems(ingest.Source{Name: "items.csv", R: &buf}, ingest.ItemsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(items[0].Options, ","); got != "10,20,30" || items[0].KeyString() != "20" {
+		t.Errorf("Q1 options %s, key %s; want 10,20,30 and 20", got, items[0].KeyString())
+	}
+	if len(items[1].Meta) != 1 || items[1].Meta[0] != (analysis.KV{Key: "writer", Value: "ann"}) || items[1].Status != analysis.Pretest {
+		t.Errorf("Q2 %+v", items[1])
+	}
+}
