@@ -26,7 +26,7 @@ type LinkSettings struct {
 type FormParams struct {
 	Params []analysis.ItemParams
 	Cov    *analysis.ParamCov
-	ID     string // the calibration they come from (CalibrationID, ParamsID)
+	ID     string // the calibration they come from (CalibrationID, LoadParamsID)
 }
 
 // Link is the linking stage: it screens the common items of base and newForm

@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"hash"
 	"io"
 	"io/fs"
@@ -87,28 +86,39 @@ func ReadInput(out *Output, what, path string) ([]byte, error) {
 
 // LoadParams reads a parameter file (params.csv) and records it as an input.
 func LoadParams(out *Output, what, file string) ([]analysis.ItemParams, error) {
+	ps, _, err := LoadParamsID(out, what, file)
+	return ps, err
+}
+
+// LoadParamsID is LoadParams that also returns the id of the calibration the
+// parameters come from: the calibration_id of the fit.json or linking.json
+// beside the file (a calibration's params.csv, or a linked form's), else
+// the file's own, the first 16 hex digits of its SHA-256 (as
+// reports.CalibrationID gives for the params.csv a calibration wrote).
+func LoadParamsID(out *Output, what, file string) ([]analysis.ItemParams, string, error) {
 	in, err := openInput(what, file)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	ps, err := reports.ReadParams(ingest.Source{Name: file, R: in})
-	if cerr := out.AddInput(in.record()); cerr != nil {
-		return nil, cerr
+	rec := in.record()
+	if cerr := out.AddInput(rec); cerr != nil {
+		return nil, "", cerr
 	}
 	if err != nil {
-		return nil, asInput(err)
+		return nil, "", asInput(err)
 	}
-	return ps, nil
+	return ps, siblingCalibrationID(file, rec.SHA256[:16]), nil
 }
 
 // LoadFormParams reads a parameter file and, when there is one beside it,
 // its params_cov.csv (both recorded as inputs).
 func LoadFormParams(out *Output, what, file string) (FormParams, error) {
-	ps, err := LoadParams(out, what, file)
+	ps, id, err := LoadParamsID(out, what, file)
 	if err != nil {
 		return FormParams{}, err
 	}
-	fp := FormParams{Params: ps, ID: ParamsID(file)}
+	fp := FormParams{Params: ps, ID: id}
 	covFile := filepath.Join(filepath.Dir(file), reports.FileParamCov)
 	if filepath.Base(file) == reports.FileParamCov {
 		return fp, nil
@@ -172,16 +182,14 @@ func LoadRules(out *Output, file string) (pretest.Rules, error) {
 		return pretest.Rules{}, cerr
 	}
 	if err != nil {
-		return r, asInput(fmt.Errorf("%w", err))
+		return r, asInput(err)
 	}
 	return r, nil
 }
 
-// ParamsID is the calibration id of a parameter file: the calibration_id of
-// the fit.json or linking.json beside it (a calibration's params.csv, or a
-// linked form's), else the file's own (reports.FileID). "" when the file
-// cannot be read.
-func ParamsID(file string) string {
+// siblingCalibrationID is the calibration_id of the fit.json or
+// linking.json beside file, else own.
+func siblingCalibrationID(file, own string) string {
 	dir := filepath.Dir(file)
 	for _, name := range []string{reports.FileFit, reports.FileLinking} {
 		b, err := os.ReadFile(filepath.Join(dir, name))
@@ -195,9 +203,5 @@ func ParamsID(file string) string {
 			return v.ID
 		}
 	}
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return ""
-	}
-	return reports.FileID(b)
+	return own
 }

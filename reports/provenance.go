@@ -26,10 +26,6 @@ func CalibrationID(params *Table) string {
 	return shortSHA(buf.Bytes())
 }
 
-// FileID is the id a params.csv's bytes give: its calibration's id when the
-// calibrate stage wrote it (see CalibrationID).
-func FileID(b []byte) string { return shortSHA(b) }
-
 func shortSHA(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:8])

@@ -77,11 +77,11 @@ manifest.json.`,
 			if err != nil {
 				return err
 			}
-			bank, err := pipeline.LoadParams(out, "params", o.params)
+			bank, calID, err := pipeline.LoadParamsID(out, "params", o.params)
 			if err != nil {
 				return err
 			}
-			ps := pipeline.PretestSettings{Model: o.model, Omit: o.df.Omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains, CalibrationID: pipeline.ParamsID(o.params)}
+			ps := pipeline.PretestSettings{Model: o.model, Omit: o.df.Omit, Rules: rules, CutTheta: math.NaN(), Domains: cs.Domains, CalibrationID: calID}
 			switch {
 			case o.scaleFile != "":
 				s, err := pipeline.LoadScale(out, "scale", o.scaleFile)

@@ -106,7 +106,7 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 	if err != nil {
 		return err
 	}
-	ps, err := pipeline.LoadParams(out, "params", o.params)
+	ps, calID, err := pipeline.LoadParamsID(out, "params", o.params)
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func runProject(c *cobra.Command, env *Env, o *projectOptions) error {
 	}
 	rng := rand.New(rand.NewPCG(o.seed, 0x9a55))
 	P, acc, err := pipeline.Project(c.Context(), out, "", form, s, pop,
-		pipeline.ProjectSettings{Cuts: o.cuts, Shifts: o.shifts, Reps: o.reps, AltParams: o.altParams, CalibrationID: pipeline.ParamsID(o.params)}, rng)
+		pipeline.ProjectSettings{Cuts: o.cuts, Shifts: o.shifts, Reps: o.reps, AltParams: o.altParams, CalibrationID: calID}, rng)
 	if err != nil {
 		return err
 	}

@@ -86,11 +86,11 @@ Writes scale.json, conversion.csv and manifest.json.`,
 				return err
 			}
 			defer out.Abort()
-			ps, err := pipeline.LoadParams(out, "params", paramsFile)
+			ps, id, err := pipeline.LoadParamsID(out, "params", paramsFile)
 			if err != nil {
 				return err
 			}
-			ss.CalibrationID = pipeline.ParamsID(paramsFile)
+			ss.CalibrationID = id
 			var d *analysis.Dataset
 			if df.Responses != "" {
 				if d, err = pipeline.LoadData(out, df); err != nil {
@@ -158,11 +158,11 @@ score_summary.json and manifest.json.`,
 				return err
 			}
 			defer out.Abort()
-			ps, err := pipeline.LoadParams(out, "params", paramsFile)
+			ps, id, err := pipeline.LoadParamsID(out, "params", paramsFile)
 			if err != nil {
 				return err
 			}
-			ss.CalibrationID = pipeline.ParamsID(paramsFile)
+			ss.CalibrationID = id
 			d, err := pipeline.LoadData(out, df)
 			if err != nil {
 				return err
