@@ -42,21 +42,11 @@ func ParamCovTable(c *analysis.ParamCov) *Table {
 // (item_id,param_1,param_2,cov: each item's own block), as a block-diagonal
 // matrix whose blocks must be whole.
 func ReadParamCov(src ingest.Source) (*analysis.ParamCov, error) {
-	tab, err := ingest.OpenTable(src, "")
+	tab, header, err := ingest.OpenHeader(src, "")
 	if err != nil {
 		return nil, err
 	}
-	header, err := tab.Next()
-	if err == io.EOF {
-		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
-	}
-	if err != nil {
-		return nil, err
-	}
-	col := map[string]int{}
-	for k, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = k
-	}
+	col := ingest.Columns(header)
 	// The item bank's export (bank.Export) writes each item's own block in
 	// long form without item_id_2: a block-diagonal matrix, zero between items.
 	_, hasItem2 := col["item_id_2"]

@@ -27,22 +27,11 @@ var paramColumns = map[string]bool{"item_id": true, "item": true, "model": true,
 // column an item with c > 0 is 3PL, one with a ≠ 1 is 2PL, and the rest are
 // Rasch.
 func ReadParams(src ingest.Source) ([]analysis.ItemParams, error) {
-	tab, err := ingest.OpenTable(src, "")
+	tab, header, err := ingest.OpenHeader(src, "")
 	if err != nil {
 		return nil, err
 	}
-	header, err := tab.Next()
-	if err == io.EOF {
-		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
-	}
-	if err != nil {
-		return nil, err
-	}
-	header = append([]string(nil), header...)
-	col := map[string]int{}
-	for k, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = k
-	}
+	col := ingest.Columns(header)
 	if _, ok := col["item_id"]; !ok {
 		if k, ok := col["item"]; ok {
 			col["item_id"] = k

@@ -48,18 +48,10 @@ var itemsColumns = map[string]string{
 //
 // Errors are *ParseError values naming the file, line and column.
 func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
-	tab, err := OpenTable(src, opts.Sheet)
+	tab, header, err := OpenHeader(src, opts.Sheet)
 	if err != nil {
 		return nil, err
 	}
-	header, err := tab.Next()
-	if err == io.EOF {
-		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
-	}
-	if err != nil {
-		return nil, err
-	}
-	header = append([]string(nil), header...)
 	if err := nearDuplicateColumns(tab, header); err != nil {
 		return nil, err
 	}

@@ -434,3 +434,30 @@ func (c *crReader) Read(p []byte) (int, error) {
 		}
 	}
 }
+
+// OpenHeader opens src as a table (OpenTable) and reads its header row, a
+// copy the caller may keep; an empty file is an error wrapping
+// analysis.ErrEmptyFile.
+func OpenHeader(src Source, sheet string) (Table, []string, error) {
+	tab, err := OpenTable(src, sheet)
+	if err != nil {
+		return nil, nil, err
+	}
+	header, err := tab.Next()
+	if err == io.EOF {
+		return nil, nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return tab, append([]string(nil), header...), nil
+}
+
+// Columns indexes a header by column name, lower case and trimmed.
+func Columns(header []string) map[string]int {
+	col := make(map[string]int, len(header))
+	for k, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = k
+	}
+	return col
+}
