@@ -293,23 +293,9 @@ func loadChartData(r *Run) (*chartData, error) {
 	}
 	if t := params; t != nil {
 		for i := range t.Rows {
-			it := chartItem{id: tableCell(t, i, "item_id"), model: strings.ToLower(tableCell(t, i, "model"))}
-			var okA, okB, okD bool
-			it.a, okA = tableFloat(t, i, "a")
-			it.b, okB = tableFloat(t, i, "b")
-			it.d, okD = tableFloat(t, i, "d")
-			it.c, _ = tableFloat(t, i, "c")
-			if !okA && (it.model == "rasch" || it.model == "1pl") {
-				it.a, okA = 1, true
-			}
-			if !okA || (!okB && !okD) {
+			it, ok := chartItemAt(t, i)
+			if !ok {
 				continue // not a dichotomous logistic item: no curve
-			}
-			if !okD {
-				it.d = -it.a * it.b
-			}
-			if !okB && it.a != 0 {
-				it.b = -it.d / it.a
 			}
 			it.status = status[it.id]
 			cd.items[it.id] = it
@@ -783,3 +769,28 @@ figcaption { font-size: 0.9em; }
 {{end}}{{end}}</body>
 </html>
 `))
+
+// chartItemAt reads row i of a params table: a, b or d, c; a Rasch item
+// without a has a = 1; d = −a·b or b = −d/a for the one absent. ok is false
+// for a row that is not a dichotomous logistic item.
+func chartItemAt(t *Table, i int) (chartItem, bool) {
+	it := chartItem{id: tableCell(t, i, "item_id"), model: strings.ToLower(tableCell(t, i, "model"))}
+	var okA, okB, okD bool
+	it.a, okA = tableFloat(t, i, "a")
+	it.b, okB = tableFloat(t, i, "b")
+	it.d, okD = tableFloat(t, i, "d")
+	it.c, _ = tableFloat(t, i, "c")
+	if !okA && (it.model == "rasch" || it.model == "1pl") {
+		it.a, okA = 1, true
+	}
+	if !okA || (!okB && !okD) {
+		return it, false
+	}
+	if !okD {
+		it.d = -it.a * it.b
+	}
+	if !okB && it.a != 0 {
+		it.b = -it.d / it.a
+	}
+	return it, true
+}

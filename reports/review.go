@@ -190,26 +190,10 @@ func reviewParams(t *Table) map[string]chartItem {
 		return m
 	}
 	for i := range t.Rows {
-		it := chartItem{id: tableCell(t, i, "item_id"), model: strings.ToLower(tableCell(t, i, "model")),
-			status: tableCell(t, i, "status")}
-		var okA, okB, okD bool
-		it.a, okA = tableFloat(t, i, "a")
-		it.b, okB = tableFloat(t, i, "b")
-		it.d, okD = tableFloat(t, i, "d")
-		it.c, _ = tableFloat(t, i, "c")
-		if !okA && (it.model == "rasch" || it.model == "1pl") {
-			it.a, okA = 1, true
+		if it, ok := chartItemAt(t, i); ok {
+			it.status = tableCell(t, i, "status")
+			m[it.id] = it
 		}
-		if !okA || (!okB && !okD) {
-			continue
-		}
-		if !okD {
-			it.d = -it.a * it.b
-		}
-		if !okB && it.a != 0 {
-			it.b = -it.d / it.a
-		}
-		m[it.id] = it
 	}
 	return m
 }
