@@ -64,7 +64,7 @@ func readOptima(t testing.TB) map[string]optimum {
 // reported bound and gap are consistent with it.
 func TestOptimumLarge(t *testing.T) {
 	if testing.Short() {
-		t.Skip("skipped under -short")
+		t.Skip("solves 300- and 400-item banks to their stored optima; skipped under -short")
 	}
 	needSolver(t, "cbc")
 	optima := readOptima(t)

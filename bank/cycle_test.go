@@ -176,7 +176,7 @@ func sameFiles(t *testing.T, what string, got, want map[string][]byte) {
 // recorded on PostgreSQL exports the same bytes as on SQLite.
 func TestCycleExports(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the programme cycle")
+		t.Skip("runs the programme cycle on SQLite and PostgreSQL; skipped under -short")
 	}
 	dir := t.TempDir()
 	c := runCycle(t, dir)

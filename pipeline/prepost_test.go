@@ -21,7 +21,7 @@ import (
 // calibration linked to the bank).
 func TestRunComparesPlannedForm(t *testing.T) {
 	if testing.Short() {
-		t.Skip("assembles, simulates and runs a form")
+		t.Skip("assembles, simulates and runs a form; skipped under -short")
 	}
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(5, 6))

@@ -38,7 +38,7 @@ func form(t *testing.T, rng *rand.Rand, items []irt.Item, ids []string, n int, m
 // shifted it refuses (DriftLimitError) rather than link on what is left.
 func TestLinkDrift(t *testing.T) {
 	if testing.Short() {
-		t.Skip("calibrates six simulated forms")
+		t.Skip("calibrates four simulated forms; skipped under -short")
 	}
 	rng := rand.New(rand.NewPCG(4, 2))
 	const J, anchors, N = 30, 20, 2000
