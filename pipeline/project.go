@@ -145,8 +145,11 @@ func Project(ctx context.Context, out *Output, prefix string, f *Form, sc *scale
 	}
 	out.Log.Bar("projection intervals")
 	P, err := projection.Project(f.Items, f.SE, sc, pop, f.RawScores(), projection.Options{Cuts: cuts, Shifts: shifts, Reps: reps, Rng: rng,
-		Progress: progress(out.Log)})
+		Progress: progress(out.Log), Ctx: ctx})
 	out.Log.Clear()
+	if ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, nil, asInput(err)
 	}
@@ -158,7 +161,10 @@ func Project(ctx context.Context, out *Output, prefix string, f *Form, sc *scale
 			return nil, nil, err
 		}
 		af, _ := FormOf(nil, aps)
-		AP, err := projection.Project(af.Items, af.SE, sc, pop, nil, projection.Options{Cuts: []float64{sc.Cut}, Shifts: []float64{0}, Reps: reps, Rng: rng})
+		AP, err := projection.Project(af.Items, af.SE, sc, pop, nil, projection.Options{Cuts: []float64{sc.Cut}, Shifts: []float64{0}, Reps: reps, Rng: rng, Ctx: ctx})
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
 		if err != nil {
 			return nil, nil, asInput(fmt.Errorf("%s: %w", alt, err))
 		}

@@ -16,8 +16,8 @@ import (
 // the latent mean and SD re-estimated each EM cycle — fixed-parameter
 // calibration with multiple weights updating and multiple EM cycles (Kim,
 // 2006), so a promoted item's parameters can go straight into the bank.
-// o.Model (default 3PL) is the free items' model; o.All and o.Fixed are set
-// here. It returns the calibration and the evidence of each pretest item by
+// o.Model (default 3PL) is the free items' model; o.All, o.Fixed and
+// o.Scoring (WLE: the result's Persons are the WLE abilities) are set here. It returns the calibration and the evidence of each pretest item by
 // dataset index.
 //
 // Reference: Kim, S. (2006). A comparative study of IRT fixed parameter
@@ -41,6 +41,10 @@ func Calibrate(ctx context.Context, d *analysis.Dataset, bank []analysis.ItemPar
 	o.All = true
 	o.Method = "mml"
 	o.NoItemsFileFixed = true
+	// The review needs the WLE abilities (for infit and outfit) and no
+	// person scores: scoring by WLE saves Fit a second pass over every
+	// candidate for EAP scores nobody reads.
+	o.Scoring = irt.WLE
 	cal, err := calibrate.Fit(ctx, d, o)
 	if err != nil {
 		return nil, nil, err
