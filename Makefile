@@ -1,7 +1,7 @@
 # itemlab — common tasks. `make test` is exactly what CI runs for tests.
 GO ?= go
 
-.PHONY: build test study bench demo fuzz vet fmt ci
+.PHONY: build test study bench bench-stages bench-peers demo fuzz vet fmt ci
 
 build:
 	$(GO) build -o bin/itemlab ./cmd/itemlab
@@ -23,6 +23,17 @@ fmt:
 # Benchmarks at realistic and large sizes (up to a million candidates).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+# The stages of a run other than calibrate and report, at 2k and 100k
+# candidates (BENCH_1M=1 adds a million), each stage's seconds a metric.
+bench-stages:
+	ITEMLAB_BENCH_1M=$(BENCH_1M) $(GO) test ./pipeline -run '^$$' -bench '^BenchmarkStages$$' -benchtime 1x -timeout 60m
+
+# The speed table of issue #17: itemlab's calibrate and run against R's mirt
+# and TAM (when installed) on one simulated 125-item 2PL file per size
+# (10k, 100k; BENCH_1M=1 adds a million). See scripts/bench-peers --help.
+bench-peers:
+	BENCH_1M=$(BENCH_1M) scripts/bench-peers
 
 demo:
 	$(GO) run ./cmd/itemlab demo
