@@ -66,7 +66,11 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	if o.Options != "" {
 		opts.Options = splitCodes(o.Options)
 	}
-	ds, err := ingest.Load(ingest.Source{Name: o.Responses, R: rf}, items, opts)
+	src := ingest.Source{Name: o.Responses, R: rf}
+	if st, err := rf.f.Stat(); err == nil && st.Mode().IsRegular() {
+		src.Size = st.Size()
+	}
+	ds, err := ingest.Load(src, items, opts)
 	if err != nil {
 		return nil, nil, asInput(err)
 	}

@@ -95,7 +95,7 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	for k := range header {
 		header[k] = strings.TrimSpace(header[k])
 	}
-	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts}
+	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts, size: responses.Size}
 	var d *analysis.Dataset
 	headerLine := tab.Line()
 	if isLong(header) {
@@ -188,6 +188,7 @@ type loader struct {
 	opts   Options
 	// skipped are the summary rows dropped under Options.SkipSummaryRows.
 	skipped []skippedRow
+	size    int64 // Source.Size
 }
 
 // cellDecoder turns a cell into an option index, Omit, or an error.
@@ -449,10 +450,26 @@ func (r *rowChunks) add() []uint8 {
 	return row
 }
 
+// reserve makes the next block hold rows rows (when no row has been added
+// yet), so that a file whose row count is estimated well is one block that
+// join returns without copying.
+func (r *rowChunks) reserve(rows int) {
+	if r.total == 0 && rows > 0 {
+		r.chunks = [][]uint8{make([]uint8, rows*r.width)}
+		r.n = 0
+	}
+}
+
 // join returns all rows as one slice and releases the blocks.
 func (r *rowChunks) join() []uint8 {
 	if len(r.chunks) == 0 {
 		return nil
+	}
+	if len(r.chunks) == 1 && 2*r.n*r.width >= len(r.chunks[0]) {
+		// One block, at least half used: no copy.
+		out := r.chunks[0][: r.n*r.width : r.n*r.width]
+		r.chunks = nil
+		return out
 	}
 	out := make([]uint8, 0, r.total*r.width)
 	for k, c := range r.chunks {

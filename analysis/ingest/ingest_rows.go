@@ -103,9 +103,34 @@ func (p *rowParser) text(rec [][]byte, k, line int) (string, error) {
 	return string(f), nil
 }
 
+// textIntern is text for a column of a few distinct codes (group, form):
+// the string is taken from (and added to) *intern, so that a million rows
+// hold a handful of strings and allocate none.
+func (p *rowParser) textIntern(rec [][]byte, k, line int, intern *map[string]string) (string, error) {
+	f := bytes.TrimSpace(rec[k])
+	if len(f) == 0 {
+		return "", nil
+	}
+	if s, ok := (*intern)[string(f)]; ok {
+		return s, nil
+	}
+	if !utf8.Valid(f) {
+		return "", p.ErrAt(line, k, "", analysis.ErrInvalidUTF8)
+	}
+	s := string(f)
+	if *intern == nil {
+		*intern = map[string]string{}
+	}
+	if len(*intern) < 1024 {
+		(*intern)[s] = s
+	}
+	return s, nil
+}
+
 // parse fills row and c from rec, found on the given line. The id is
-// checked to be non-empty; duplicates are the caller's to find.
-func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candidate) error {
+// checked to be non-empty; duplicates are the caller's to find. intern holds
+// the group and form codes met so far (see textIntern).
+func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candidate, intern *map[string]string) error {
 	c.Line = line
 	var err error
 	if p.idCol >= 0 {
@@ -120,12 +145,12 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 		}
 	}
 	if p.groupCol >= 0 {
-		if c.Group, err = p.text(rec, p.groupCol, line); err != nil {
+		if c.Group, err = p.textIntern(rec, p.groupCol, line, intern); err != nil {
 			return err
 		}
 	}
 	if p.formCol >= 0 {
-		if c.Form, err = p.text(rec, p.formCol, line); err != nil {
+		if c.Form, err = p.textIntern(rec, p.formCol, line, intern); err != nil {
 			return err
 		}
 	}
@@ -170,9 +195,23 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		d.Candidates = append(d.Candidates, c)
 		return nil
 	}
+	// reserve sizes the matrix and the candidates from the first block:
+	// the input's size over the bytes per row seen so far, plus 2 %.
+	reserve := func(bytesRead, rowsRead int) {
+		if l.size <= 0 || rowsRead == 0 || bytesRead == 0 {
+			return
+		}
+		est := int(float64(l.size)/float64(bytesRead)*float64(rowsRead)*1.02) + 64
+		if est < 4*rowsPerChunk || est > 1<<31/max(d.J, 1) {
+			return // small files grow cheaply; an absurd estimate is ignored
+		}
+		rows.reserve(est)
+		d.Candidates = make([]analysis.Candidate, 0, est)
+	}
 	skip := func(r skippedRow) { l.skipped = append(l.skipped, r) }
 	sequential := func(next func() ([][]byte, error), line func() int) error {
 		row := make([]uint8, d.J)
+		var intern map[string]string
 		for {
 			rec, err := next()
 			if err == io.EOF {
@@ -182,7 +221,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 				return err
 			}
 			var c analysis.Candidate
-			if err := p.parse(rec, line(), row, &c); err != nil {
+			if err := p.parse(rec, line(), row, &c, &intern); err != nil {
 				if sk, ok := p.skippable(err, line()); ok {
 					skip(sk)
 					continue
@@ -200,7 +239,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		d.Raw = rows.join()
 		return err
 	}
-	rest, err := parallelBlocks(fc, p, d.J, add, skip)
+	rest, err := parallelBlocks(fc, p, d.J, add, skip, reserve)
 	if err == nil && rest != nil {
 		err = sequential(rest.NextBytes, rest.Line)
 	}
@@ -220,6 +259,7 @@ func (p *rowParser) skippable(err error, line int) (skippedRow, bool) {
 
 // blockResult is what a worker returns for one block of lines.
 type blockResult struct {
+	bytes   int // length of the block
 	cands   []analysis.Candidate
 	raw     []uint8
 	skipped []skippedRow // summary rows dropped
@@ -234,7 +274,9 @@ var ingestBlockSize = 4 << 20
 // them on GOMAXPROCS workers and hands the rows to add in file order. If it
 // meets a quote character it stops and returns a fastCSV positioned on the
 // rest of the input (from the start of that block), to be read row by row.
-func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8) error, skip func(skippedRow)) (*fastCSV, error) {
+// reserve is called once, before the first block's rows are added, with the
+// bytes and rows of that block.
+func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8) error, skip func(skippedRow), reserve func(bytes, rows int)) (*fastCSV, error) {
 	workers := runtime.GOMAXPROCS(0)
 	type job struct {
 		block     []byte
@@ -291,11 +333,16 @@ func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidat
 		}
 	}()
 	var firstErr error
+	first := true
 	for out := range pending {
 		if firstErr != nil {
 			continue // drain, so the reader and workers finish
 		}
 		res := <-out
+		if first {
+			reserve(res.bytes, len(res.cands))
+			first = false
+		}
 		for _, sk := range res.skipped {
 			skip(sk)
 		}
@@ -351,8 +398,9 @@ func readBlock(br *bufio.Reader) ([]byte, error) {
 
 // parseBlock decodes the lines of a block without quotes.
 func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
-	var res blockResult
+	res := blockResult{bytes: len(block)}
 	res.raw = make([]uint8, 0, len(block)/(2*max(J, 1))*J+J)
+	var intern map[string]string // the block's group and form codes, one string each
 	fields := make([][]byte, 0, p.width)
 	row := make([]uint8, J)
 	for len(block) > 0 {
@@ -392,7 +440,7 @@ func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 			return res
 		}
 		var c analysis.Candidate
-		if err := p.parse(fields, cur, row, &c); err != nil {
+		if err := p.parse(fields, cur, row, &c, &intern); err != nil {
 			if sk, ok := p.skippable(err, cur); ok {
 				res.skipped = append(res.skipped, sk)
 				continue
@@ -400,6 +448,7 @@ func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 			res.err = err
 			return res
 		}
+
 		res.cands = append(res.cands, c)
 		res.raw = append(res.raw, row...)
 	}

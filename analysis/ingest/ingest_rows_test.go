@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/itemlab/itemlab/analysis"
 )
@@ -94,5 +95,48 @@ func TestRowChunks(t *testing.T) {
 		if out[3*i] != uint8(i) || out[3*i+2] != uint8(i>>8) {
 			t.Fatalf("row %d = %v", i, out[3*i:3*i+3])
 		}
+	}
+}
+
+// TestSizeHint reads a file of 100,000 rows with Source.Size right, far too
+// small and far too large: the matrix is allocated once from the estimate or
+// grown as without a hint, and the dataset is the same every time. Equal
+// group codes share one string.
+func TestSizeHint(t *testing.T) {
+	defer func(n int) { ingestBlockSize = n }(ingestBlockSize)
+	ingestBlockSize = 64 << 10
+	var b strings.Builder
+	b.WriteString("id,group,Q1,Q2,Q3\n")
+	for i := 0; i < 100_000; i++ {
+		fmt.Fprintf(&b, "c%d,%s,%c,%c,%c\n", i, []string{"focal", "reference"}[i%3/2], "ABCD"[i%4], "ABCD "[i%5], "ABCD"[(i/3)%4])
+	}
+	text := b.String()
+	read := func(size int64) *analysis.Dataset {
+		t.Helper()
+		d, err := Load(Source{Name: "responses.csv", R: strings.NewReader(text), Size: size},
+			&Source{Name: "items.csv", R: strings.NewReader(itemsCSV)}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	want := read(0)
+	for _, size := range []int64{int64(len(text)), 1000, 40 * int64(len(text))} {
+		d := read(size)
+		if d.N != want.N || string(d.Raw) != string(want.Raw) || string(d.Scored) != string(want.Scored) {
+			t.Fatalf("size hint %d: the dataset differs from reading without a hint", size)
+		}
+		for i := range d.Candidates {
+			if d.Candidates[i] != want.Candidates[i] {
+				t.Fatalf("size hint %d: candidate %d = %+v, want %+v", size, i, d.Candidates[i], want.Candidates[i])
+			}
+		}
+		if size == int64(len(text)) && cap(d.Raw) != len(d.Raw) {
+			t.Errorf("size hint %d: cap(Raw) = %d, want the length %d (no spare capacity kept)", size, cap(d.Raw), len(d.Raw))
+		}
+	}
+	g0, g3 := want.Candidates[0].Group, want.Candidates[3].Group
+	if g0 != g3 || unsafe.StringData(g0) != unsafe.StringData(g3) {
+		t.Errorf("group codes %q and %q of rows 1 and 4 are two strings, want one", g0, g3)
 	}
 }

@@ -35,6 +35,10 @@ type Table interface {
 type Source struct {
 	Name string
 	R    io.Reader
+	// Size is the input's length in bytes if known, zero if not: a hint
+	// with which a large wide text file's matrix is allocated once rather
+	// than grown and copied.
+	Size int64
 }
 
 // isXLSX reports whether a source name looks like a workbook.
