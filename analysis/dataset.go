@@ -5,6 +5,7 @@
 package analysis
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -108,7 +109,9 @@ type Candidate struct {
 // a key, 0 when it is not, and irt.Missing when the cell is Omit or
 // NotReached, so that a missing answer stays distinct from a wrong one. Raw
 // scores count only 1s: an omit is wrong for the raw score, as on the real
-// exam. Data that arrive already scored have Options {"0","1"} and key "1".
+// exam. Data that arrive already scored have Options {"0","1"} and key "1";
+// Scored may then share Raw's memory (see Score): both are read-only once
+// the dataset is built.
 type Dataset struct {
 	Items      []ItemInfo
 	Candidates []Candidate
@@ -269,9 +272,15 @@ func FromScored(itemIDs []string, n int, x []uint8) *Dataset {
 	return d
 }
 
-// Score fills Scored from Raw and the keys, and counts per item the
-// candidates who answered and who answered correctly.
+// Score fills Scored from Raw and the keys. When the two would be equal
+// byte for byte — pre-scored 0/1 data keyed "1" without not-reached cells —
+// Scored is Raw (one matrix in memory, not two); MarkNotReached separates
+// them again.
 func (d *Dataset) Score() {
+	if d.scoredIsRaw() {
+		d.Scored = d.Raw
+		return
+	}
 	d.Scored = make([]uint8, len(d.Raw))
 	table := make([][256]uint8, d.J) // raw code → scored value, per item
 	for j := range d.Items {
@@ -294,10 +303,29 @@ func (d *Dataset) Score() {
 	}
 }
 
+// scoredIsRaw reports whether scoring leaves every cell of Raw as it is:
+// every item has the options 0 and 1 with key 1 (so 0, 1 and Omit score as
+// 0, 1 and irt.Missing, the same bytes) and no cell is NotReached.
+func (d *Dataset) scoredIsRaw() bool {
+	if Omit != irt.Missing || len(d.Raw) == 0 {
+		return false
+	}
+	for j := range d.Items {
+		o := d.Items[j].Options
+		if len(o) != 2 || o[0] != "0" || o[1] != "1" || d.Items[j].KeyMask != 2 {
+			return false
+		}
+	}
+	return bytes.IndexByte(d.Raw, NotReached) < 0
+}
+
 // MarkNotReached turns each candidate's trailing run of omits, in the order
 // of the response file's columns, into NotReached. A candidate who answered
 // nothing keeps plain omits.
 func (d *Dataset) MarkNotReached() {
+	if len(d.Raw) > 0 && len(d.Scored) == len(d.Raw) && &d.Scored[0] == &d.Raw[0] {
+		d.Scored = append([]uint8(nil), d.Raw...) // Scored stays irt.Missing where Raw becomes NotReached
+	}
 	order := make([]int, d.J)
 	for j := range order {
 		order[j] = j

@@ -140,3 +140,30 @@ func TestSizeHint(t *testing.T) {
 		t.Errorf("group codes %q and %q of rows 1 and 4 are two strings, want one", g0, g3)
 	}
 }
+
+// TestPreScoredShares checks that a 0/1 file keeps one matrix (Scored is
+// Raw) and that not-reached marking separates them, Scored still missing
+// where Raw says not reached.
+func TestPreScoredShares(t *testing.T) {
+	text := "Q1,Q2,Q3\n1,0,\n0,1,1\n1,,\n"
+	d, err := Load(Source{Name: "r.csv", R: strings.NewReader(text)}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &d.Scored[0] != &d.Raw[0] {
+		t.Errorf("pre-scored data: Scored is a copy of Raw, want the same matrix")
+	}
+	if want := []uint8{1, 0, 255, 0, 1, 1, 1, 255, 255}; string(d.Scored) != string(want) {
+		t.Errorf("Scored = %v, want %v", d.Scored, want)
+	}
+	d, err = Load(Source{Name: "r.csv", R: strings.NewReader(text)}, nil, Options{NotReached: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &d.Scored[0] == &d.Raw[0] {
+		t.Fatalf("with not-reached marking Scored is Raw, want two matrices")
+	}
+	if d.Raw[2] != analysis.NotReached || d.Scored[2] != 255 {
+		t.Errorf("row 1, Q3: raw %d, scored %d; want not reached (%d) and missing (255)", d.Raw[2], d.Scored[2], analysis.NotReached)
+	}
+}
