@@ -58,7 +58,7 @@ func BenchmarkLoad(b *testing.B) {
 			b.SetBytes(int64(len(resp)))
 			b.ResetTimer()
 			for b.Loop() {
-				d, err := Load(Source{Name: "r.csv", R: bytes.NewReader(resp)}, &Source{Name: "i.csv", R: strings.NewReader(items)}, Options{})
+				d, err := Load(Source{Name: "r.csv", R: bytes.NewReader(resp), Size: int64(len(resp))}, &Source{Name: "i.csv", R: strings.NewReader(items)}, Options{})
 				if err != nil || d.N != n {
 					b.Fatal(err)
 				}

@@ -226,6 +226,9 @@ func Project(items []irt.Item, ses []irt.ItemSE, s *scale.Scale, pop Population,
 		}
 		draws := make([]draw, reps)
 		replicate.Run(rng, reps, o.Progress, func(r int, g *rand.Rand) {
+			if o.Ctx != nil && o.Ctx.Err() != nil {
+				return
+			}
 			drawn := replicate.DrawItems(g, ps)
 			bp := pop
 			if pop.N > 0 {
@@ -237,9 +240,6 @@ func Project(items []irt.Item, ses []irt.ItemSE, s *scale.Scale, pop Population,
 			draws[r].at = math.NaN()
 			c, err := scale.NewConversion(drawn, s, scale.ByTCC, irt.Quadrature{}, nil)
 			if err != nil {
-				return
-			}
-			if o.Ctx != nil && o.Ctx.Err() != nil {
 				return
 			}
 			fs := bp.shiftDists(drawn, append([]float64{0}, shifts...), nil)

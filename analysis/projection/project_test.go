@@ -1,6 +1,8 @@
 package projection
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -169,4 +171,75 @@ func TestProjectionErrors(t *testing.T) {
 	if _, err := Project(nil, nil, s, Population{SD: 1}, nil, Options{}); err == nil {
 		t.Error("no items: no error")
 	}
+}
+
+// TestShiftGrid checks the shared node grid of the shifted populations
+// against a quadrature centred on each shifted mean: shift 0 is the same
+// distribution bit for bit, every other shift agrees within 1e-9 at every
+// raw score (the trapezoidal rule on a normal density with nodes 0.15 SD
+// apart hardly depends on where they fall), and the pass rates within 1e-9.
+func TestShiftGrid(t *testing.T) {
+	items := simtest.Items3PL()
+	for _, pop := range []Population{{Mean: 0, SD: 1}, {Mean: 0.3, SD: 0.8}, {Mean: -0.2, SD: 1.3}} {
+		shifts := []float64{-0.5, -0.4, -0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.7}
+		got := pop.shiftDists(items, shifts, nil)
+		for k, d := range shifts {
+			want := irt.SummedScoreDist(items, pop.quadrature(d))
+			for x := range want {
+				if d == 0 && got[k][x] != want[x] {
+					t.Fatalf("%+v, shift 0, raw %d: P = %v, want %v exactly (the unshifted quadrature)", pop, x, got[k][x], want[x])
+				}
+				if math.Abs(got[k][x]-want[x]) > 1e-9 {
+					t.Errorf("%+v, shift %g, raw %d: P = %.12f, want %.12f (quadrature centred on the shifted mean)", pop, d, x, got[k][x], want[x])
+				}
+			}
+			if g, w := tailSum(got[k], 60), tailSum(want, 60); math.Abs(g-w) > 1e-9 {
+				t.Errorf("%+v, shift %g: P(X ≥ 60) = %.12f, want %.12f", pop, d, g, w)
+			}
+		}
+	}
+}
+
+// TestProjectCancelled checks that a cancelled context stops the bootstrap
+// with the context's error.
+func TestProjectCancelled(t *testing.T) {
+	items := simtest.Items3PL()
+	th := -0.5
+	s, _ := scale.Define(items, scale.Options{CutTheta: &th})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Project(items, nil, s, Population{SD: 1}, nil, Options{Reps: 100000, Ctx: ctx})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: err = %v, want context.Canceled", err)
+	}
+}
+
+// BenchmarkProject times the projection of a 100-item 3PL form with the
+// run's defaults (cuts 350–430, 11 shifts, 200 replications).
+func BenchmarkProject(b *testing.B) {
+	sim, err := simulate.Simulate(rand.New(rand.NewPCG(1, 99)), simulate.Options{Examinees: 200})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var items []irt.Item
+	var ses []irt.ItemSE
+	for _, it := range sim.Forms[0].Items {
+		if it.Status == analysis.Operational {
+			items = append(items, it.Item)
+			ses = append(ses, irt.ItemSE{A: 0.08, B: 0.1, C: 0.03})
+		}
+	}
+	s, err := scale.Define(items, scale.Options{CutTheta: &sim.CutTheta})
+	if err != nil {
+		b.Fatal(err)
+	}
+	reps := 0
+	for b.Loop() {
+		P, err := Project(items, ses, s, Population{Mean: 0, SD: 1, N: 2000}, nil, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		reps += P.Reps
+	}
+	b.ReportMetric(float64(reps)/b.Elapsed().Seconds(), "reps/s")
 }
