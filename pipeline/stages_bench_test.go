@@ -42,7 +42,9 @@ func benchSizes() []int {
 // the wide CSV, analyze, scale, score, dif, pretest (the anchored
 // calibration and the review) and project (200 bootstrap replications).
 // The operational items' parameters are the simulation's truth with
-// standard errors of 0.05, standing in for the calibration. Each stage's
+// standard errors of 0.05, standing in for the calibration (or the
+// params.csv named by ITEMLAB_BENCH_PARAMS, e.g. of itemlab calibrate
+// --model 3pl on the same simulation: itemlab simulate --examinees N --seed 1). Each stage's
 // seconds per run are reported as a metric, and the peak heap in use.
 func BenchmarkStages(b *testing.B) {
 	for _, n := range benchSizes() {
@@ -55,6 +57,17 @@ func BenchmarkStages(b *testing.B) {
 					params = append(params, analysis.ItemParams{ItemID: t.ID, Item: t.Item,
 						SE: irtSE(0.05)})
 				}
+			}
+			if f := os.Getenv("ITEMLAB_BENCH_PARAMS"); f != "" {
+				// A calibration's params.csv of this simulation (same N, seed 1).
+				out, err := NewOutput(filepath.Join(dir, "params"), Invocation{Command: "itemlab bench"}, nil, true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if params, err = LoadParams(out, "params", f); err != nil {
+					b.Fatal(err)
+				}
+				out.Abort()
 			}
 			ctx := context.Background()
 			secs := map[string]float64{}

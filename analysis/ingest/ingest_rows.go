@@ -207,6 +207,9 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		}
 		rows.reserve(est)
 		d.Candidates = make([]analysis.Candidate, 0, est)
+		if p.idCol >= 0 {
+			seen = make(map[string]int, est)
+		}
 	}
 	skip := func(r skippedRow) { l.skipped = append(l.skipped, r) }
 	sequential := func(next func() ([][]byte, error), line func() int) error {
@@ -377,7 +380,9 @@ func readBlock(br *bufio.Reader) ([]byte, error) {
 	if rest, err := br.Peek(br.Size()); err != nil && len(rest) < size {
 		size = len(rest) // the rest of the input is buffered: a small file costs a small block
 	}
-	block := make([]byte, size)
+	// Room for the rest of the last line, so that completing it below does
+	// not copy the block.
+	block := make([]byte, size, size+4<<10)
 	n, err := io.ReadFull(br, block)
 	block = block[:n]
 	if err == io.ErrUnexpectedEOF || err == io.EOF || (err == nil && size < ingestBlockSize) {
@@ -399,7 +404,9 @@ func readBlock(br *bufio.Reader) ([]byte, error) {
 // parseBlock decodes the lines of a block without quotes.
 func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 	res := blockResult{bytes: len(block)}
-	res.raw = make([]uint8, 0, len(block)/(2*max(J, 1))*J+J)
+	rows := len(block)/(2*max(J, 1)) + 1 // a row has at least J cells and J separators
+	res.raw = make([]uint8, 0, rows*J)
+	res.cands = make([]analysis.Candidate, 0, rows)
 	var intern map[string]string // the block's group and form codes, one string each
 	fields := make([][]byte, 0, p.width)
 	row := make([]uint8, J)
