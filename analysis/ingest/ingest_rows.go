@@ -95,15 +95,8 @@ func (p *rowParser) ErrAt(line, field int, item string, err error) *analysis.Par
 	return e
 }
 
-func (p *rowParser) text(rec [][]byte, k, line int) (string, error) {
-	f := bytes.TrimSpace(rec[k])
-	if !utf8.Valid(f) {
-		return "", p.ErrAt(line, k, "", analysis.ErrInvalidUTF8)
-	}
-	return string(f), nil
-}
-
-// textIntern is text for a column of a few distinct codes (group, form):
+// textIntern returns field k trimmed and checked to be UTF-8, for a column
+// of a few distinct codes (group, form):
 // the string is taken from (and added to) *intern, so that a million rows
 // hold a handful of strings and allocate none.
 func (p *rowParser) textIntern(rec [][]byte, k, line int, intern *map[string]string) (string, error) {
@@ -127,30 +120,46 @@ func (p *rowParser) textIntern(rec [][]byte, k, line int, intern *map[string]str
 	return s, nil
 }
 
+// rowScratch is what parse keeps from row to row: the group and form codes
+// met so far (see textIntern) and, when arena is set, the candidates' ids
+// end to end, so that a block of rows makes one string of ids rather than
+// one per candidate (see parseBlock).
+type rowScratch struct {
+	intern map[string]string
+	arena  bool
+	ids    []byte // with arena: the ids of the rows parsed so far, end to end
+}
+
 // parse fills row and c from rec, found on the given line. The id is
-// checked to be non-empty; duplicates are the caller's to find. intern holds
-// the group and form codes met so far (see textIntern).
-func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candidate, intern *map[string]string) error {
+// checked to be non-empty; duplicates are the caller's to find. With
+// sc.arena the id is appended to sc.ids and c.ID left empty.
+func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candidate, sc *rowScratch) error {
 	c.Line = line
 	var err error
 	if p.idCol >= 0 {
 		if isSummaryLabel(rec[p.idCol]) {
 			return p.summaryRow(rec, line)
 		}
-		if c.ID, err = p.text(rec, p.idCol, line); err != nil {
-			return err
+		f := bytes.TrimSpace(rec[p.idCol])
+		if !utf8.Valid(f) {
+			return p.ErrAt(line, p.idCol, "", analysis.ErrInvalidUTF8)
 		}
-		if c.ID == "" {
+		if len(f) == 0 {
 			return p.ErrAt(line, p.idCol, "", errors.New("empty candidate id"))
+		}
+		if sc.arena {
+			sc.ids = append(sc.ids, f...)
+		} else {
+			c.ID = string(f)
 		}
 	}
 	if p.groupCol >= 0 {
-		if c.Group, err = p.textIntern(rec, p.groupCol, line, intern); err != nil {
+		if c.Group, err = p.textIntern(rec, p.groupCol, line, &sc.intern); err != nil {
 			return err
 		}
 	}
 	if p.formCol >= 0 {
-		if c.Form, err = p.textIntern(rec, p.formCol, line, intern); err != nil {
+		if c.Form, err = p.textIntern(rec, p.formCol, line, &sc.intern); err != nil {
 			return err
 		}
 	}
@@ -180,6 +189,7 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 // hide line ends inside fields) and a worksheet are read row by row.
 func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	seen := map[string]int{}
+	var numbers rowNumbers
 	var rows rowChunks
 	rows.width = d.J
 	add := func(c analysis.Candidate, row []uint8) error {
@@ -189,7 +199,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 			}
 			seen[c.ID] = c.Line
 		} else {
-			c.ID = strconv.Itoa(len(d.Candidates) + 1)
+			c.ID = numbers.next(len(d.Candidates) + 1)
 		}
 		copy(rows.add(), row)
 		d.Candidates = append(d.Candidates, c)
@@ -214,7 +224,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	skip := func(r skippedRow) { l.skipped = append(l.skipped, r) }
 	sequential := func(next func() ([][]byte, error), line func() int) error {
 		row := make([]uint8, d.J)
-		var intern map[string]string
+		var sc rowScratch
 		for {
 			rec, err := next()
 			if err == io.EOF {
@@ -224,7 +234,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 				return err
 			}
 			var c analysis.Candidate
-			if err := p.parse(rec, line(), row, &c, &intern); err != nil {
+			if err := p.parse(rec, line(), row, &c, &sc); err != nil {
 				if sk, ok := p.skippable(err, line()); ok {
 					skip(sk)
 					continue
@@ -401,13 +411,30 @@ func readBlock(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// parseBlock decodes the lines of a block without quotes.
-func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
-	res := blockResult{bytes: len(block)}
+// parseBlock decodes the lines of a block without quotes. The block's ids
+// are one string, sliced into its candidates' ids.
+func parseBlock(block []byte, line int, p *rowParser, J int) (res blockResult) {
+	res.bytes = len(block)
+	sc := rowScratch{arena: p.idCol >= 0}
+	var idEnds []int // end of each candidate's id in sc.ids
+	if sc.arena {
+		sc.ids = make([]byte, 0, len(block)/16)
+		idEnds = make([]int, 0, len(block)/(2*max(J, 1))+1)
+	}
+	defer func() {
+		if !sc.arena {
+			return
+		}
+		all := string(sc.ids)
+		from := 0
+		for k, end := range idEnds {
+			res.cands[k].ID = all[from:end]
+			from = end
+		}
+	}()
 	rows := len(block)/(2*max(J, 1)) + 1 // a row has at least J cells and J separators
 	res.raw = make([]uint8, 0, rows*J)
 	res.cands = make([]analysis.Candidate, 0, rows)
-	var intern map[string]string // the block's group and form codes, one string each
 	fields := make([][]byte, 0, p.width)
 	row := make([]uint8, J)
 	for len(block) > 0 {
@@ -447,7 +474,9 @@ func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 			return res
 		}
 		var c analysis.Candidate
-		if err := p.parse(fields, cur, row, &c, &intern); err != nil {
+		mark := len(sc.ids)
+		if err := p.parse(fields, cur, row, &c, &sc); err != nil {
+			sc.ids = sc.ids[:mark]
 			if sk, ok := p.skippable(err, cur); ok {
 				res.skipped = append(res.skipped, sk)
 				continue
@@ -455,9 +484,38 @@ func parseBlock(block []byte, line int, p *rowParser, J int) blockResult {
 			res.err = err
 			return res
 		}
-
+		idEnds = append(idEnds, len(sc.ids))
 		res.cands = append(res.cands, c)
 		res.raw = append(res.raw, row...)
 	}
 	return res
+}
+
+// rowNumbers makes the ids of candidates numbered by row ("1", "2", …)
+// 4,096 at a time, one string each time, rather than one string per
+// candidate.
+type rowNumbers struct {
+	all  string
+	ends []int
+	from int // the number of ends[0]'s id
+}
+
+// next returns the id of candidate n, asked for in increasing order from 1.
+func (r *rowNumbers) next(n int) string {
+	k := n - r.from
+	if r.ends == nil || k < 0 || k >= len(r.ends) {
+		const batch = 4096
+		var b []byte
+		r.ends = r.ends[:0]
+		for m := n; m < n+batch; m++ {
+			b = strconv.AppendInt(b, int64(m), 10)
+			r.ends = append(r.ends, len(b))
+		}
+		r.all, r.from, k = string(b), n, 0
+	}
+	start := 0
+	if k > 0 {
+		start = r.ends[k-1]
+	}
+	return r.all[start:r.ends[k]]
 }

@@ -167,3 +167,22 @@ func TestPreScoredShares(t *testing.T) {
 		t.Errorf("row 1, Q3: raw %d, scored %d; want not reached (%d) and missing (255)", d.Raw[2], d.Scored[2], analysis.NotReached)
 	}
 }
+
+// TestRowNumberIDs checks the ids of a file without an id column across
+// the batches in which they are made.
+func TestRowNumberIDs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Q1,Q2\n")
+	for i := 0; i < 9000; i++ {
+		b.WriteString("1,0\n")
+	}
+	d, err := Load(Source{Name: "r.csv", R: strings.NewReader(b.String())}, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range d.Candidates {
+		if want := fmt.Sprint(i + 1); c.ID != want {
+			t.Fatalf("candidate %d: id %q, want %q", i, c.ID, want)
+		}
+	}
+}
