@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/itemlab/itemlab/analysis"
 )
@@ -363,25 +365,48 @@ func tallyScores(d *analysis.Dataset, groups []Group, items, op []int, match Mat
 			}
 		}
 	}
-	tab = make([]int64, len(items)*levels*4)
-	for i := 0; i < d.N; i++ {
-		var g int
-		switch groups[i] {
-		case Reference:
-			g = 0
-		case Focal:
-			g = 1
-		default:
-			continue
-		}
-		row := d.Scored[i*d.J : (i+1)*d.J]
-		base := score[i]*4 + 2*g
-		for idx, j := range items {
-			x := 0
-			if row[j] == 1 {
-				x = 1
+	tally := func(tab []int64, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			var g int
+			switch groups[i] {
+			case Reference:
+				g = 0
+			case Focal:
+				g = 1
+			default:
+				continue
 			}
-			tab[idx*levels*4+base+add[idx]*x*4+x]++
+			row := d.Scored[i*d.J : (i+1)*d.J]
+			base := score[i]*4 + 2*g
+			for idx, j := range items {
+				x := 0
+				if row[j] == 1 {
+					x = 1
+				}
+				tab[idx*levels*4+base+add[idx]*x*4+x]++
+			}
+		}
+	}
+	size := len(items) * levels * 4
+	tab = make([]int64, size)
+	// Candidate blocks on GOMAXPROCS goroutines, each with its own counts,
+	// added at the end: integer counts, the same whatever the split.
+	workers := min(runtime.GOMAXPROCS(0), d.N/20000)
+	if workers <= 1 {
+		tally(tab, 0, d.N)
+		return tab, levels
+	}
+	parts := make([][]int64, workers)
+	var wg sync.WaitGroup
+	for w := range parts {
+		parts[w] = make([]int64, size)
+		lo, hi := w*d.N/workers, (w+1)*d.N/workers
+		wg.Go(func() { tally(parts[w], lo, hi) })
+	}
+	wg.Wait()
+	for _, p := range parts {
+		for k, v := range p {
+			tab[k] += v
 		}
 	}
 	return tab, levels

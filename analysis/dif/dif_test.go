@@ -2,8 +2,10 @@ package dif
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -570,5 +572,31 @@ func BenchmarkMantelHaenszel(b *testing.B) {
 			}
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "candidates/s")
 		})
+	}
+}
+
+// TestMantelHaenszelWorkers checks that the tally over candidate blocks on
+// several goroutines gives the results of one goroutine exactly.
+func TestMantelHaenszelWorkers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	n := 60000
+	d := simtest.Rasch(rng, n, 20, []analysis.Status{analysis.Operational, analysis.Operational, analysis.Operational, analysis.Pretest})
+	groups := make([]Group, n)
+	for i := range groups {
+		groups[i] = Group(i % 3) // Neither, Reference, Focal
+	}
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	one, err := MantelHaenszel(d, groups, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.GOMAXPROCS(3)
+	three, err := MantelHaenszel(d, groups, nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprintf("%+v", one) != fmt.Sprintf("%+v", three) { // %v: NaN equals NaN
+		t.Errorf("results on 3 goroutines differ from 1")
 	}
 }
