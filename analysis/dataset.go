@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/itemlab/itemlab/irt"
 )
@@ -187,19 +189,40 @@ func (d *Dataset) ItemIndex(id string) int {
 
 // RawScores returns every candidate's number-correct score over the items
 // listed (omits count as wrong).
+// Large datasets are counted in candidate blocks on GOMAXPROCS goroutines.
 func (d *Dataset) RawScores(items []int) []int {
 	s := make([]int, d.N)
-	for i := 0; i < d.N; i++ {
-		row := d.Scored[i*d.J : (i+1)*d.J]
-		t := 0
-		for _, j := range items {
-			if row[j] == 1 {
-				t++
+	ParallelRows(d.N, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := d.Scored[i*d.J : (i+1)*d.J]
+			t := 0
+			for _, j := range items {
+				if row[j] == 1 {
+					t++
+				}
 			}
+			s[i] = t
 		}
-		s[i] = t
-	}
+	})
 	return s
+}
+
+// ParallelRows calls fn over consecutive blocks [lo, hi) covering 0..n−1,
+// on up to GOMAXPROCS goroutines when n is large (one call otherwise), and
+// returns when every call has. fn must write only what belongs to its rows,
+// so that the result does not depend on the split.
+func ParallelRows(n int, fn func(lo, hi int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/50000)
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() { fn(lo, hi) })
+	}
+	wg.Wait()
 }
 
 // OmitRule says how an omitted response enters a calibration.

@@ -37,18 +37,20 @@ func ScoreCandidates(d *analysis.Dataset, idx []int, conv *Conversion) (scores [
 	}
 	scores = make([]CandidateScore, d.N)
 	sub := make([]int, d.N*len(domains))
-	for i := range scores {
-		row := d.Scored[i*d.J : (i+1)*d.J]
-		s := &scores[i]
-		s.Domains = sub[i*len(domains) : (i+1)*len(domains)]
-		for k, j := range idx {
-			if row[j] == 1 {
-				s.Raw++
-				s.Domains[dom[k]]++
+	analysis.ParallelRows(d.N, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row := d.Scored[i*d.J : (i+1)*d.J]
+			s := &scores[i]
+			s.Domains = sub[i*len(domains) : (i+1)*len(domains)]
+			for k, j := range idx {
+				if row[j] == 1 {
+					s.Raw++
+					s.Domains[dom[k]]++
+				}
 			}
+			r := conv.Rows[s.Raw]
+			s.Theta, s.SE, s.ScaleScore, s.Pass = r.Theta, r.ThetaSE, r.ScaleScore, r.Pass
 		}
-		r := conv.Rows[s.Raw]
-		s.Theta, s.SE, s.ScaleScore, s.Pass = r.Theta, r.ThetaSE, r.ScaleScore, r.Pass
-	}
+	})
 	return scores, domains
 }
