@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -97,9 +99,18 @@ type RunOptions struct {
 // spec's text and SHA-256 and the time of every stage). The run is staged
 // and renamed into place at the end: a failed or interrupted run leaves no
 // folder, and an existing one is replaced only with Force.
+//
+// Unless the GOGC environment variable says otherwise, the garbage collector
+// runs at GOGC=50 during Run (restored after): a run's heap is mostly the
+// pointer-free response matrix and calibration work space, cheap to
+// collect, and the default of 100 lets the process grow to twice its live
+// heap — at a million candidates about 1.9 GB for 0.9 GB live.
 func Run(ctx context.Context, sf *SpecFile, o RunOptions) (*Summary, error) {
 	if o.Out == "" {
 		return nil, Inputf("--out is required: the run folder to create")
+	}
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(runGCPercent))
 	}
 	if err := setRunBank(sf, o.Bank); err != nil {
 		return nil, err
@@ -137,6 +148,9 @@ func Run(ctx context.Context, sf *SpecFile, o RunOptions) (*Summary, error) {
 	}
 	return sum, nil
 }
+
+// runGCPercent is the GOGC of Run.
+const runGCPercent = 50
 
 // RunStages runs every stage the spec asks for, staging the run folder
 // under prefix of out (the demo runs two forms into one Output).
