@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"runtime"
 	"strconv"
@@ -188,16 +189,32 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 // decoded in parallel and merged in file order; a file with quotes (which may
 // hide line ends inside fields) and a worksheet are read row by row.
 func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
-	seen := map[string]int{}
+	// seen indexes the candidates by the hash of their id (a uint64 key is
+	// cheaper than a string's); ids whose hash is another id's go in clash.
+	seen := map[uint64]int32{}
+	var clash map[string]int
 	var numbers rowNumbers
 	var rows rowChunks
 	rows.width = d.J
-	add := func(c analysis.Candidate, row []uint8) error {
+	// add appends candidate c with its row; h is idHash(c.ID) when there
+	// is an id column.
+	add := func(c analysis.Candidate, row []uint8, h uint64) error {
 		if p.idCol >= 0 {
-			if prev, dup := seen[c.ID]; dup {
+			dup := func(prev int) error {
 				return p.ErrAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev))
 			}
-			seen[c.ID] = c.Line
+			if k, hit := seen[h]; !hit {
+				seen[h] = int32(len(d.Candidates))
+			} else if first := d.Candidates[k]; first.ID == c.ID {
+				return dup(first.Line)
+			} else if prev, again := clash[c.ID]; again {
+				return dup(prev)
+			} else {
+				if clash == nil {
+					clash = map[string]int{}
+				}
+				clash[c.ID] = c.Line
+			}
 		} else {
 			c.ID = numbers.next(len(d.Candidates) + 1)
 		}
@@ -218,7 +235,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		rows.reserve(est)
 		d.Candidates = make([]analysis.Candidate, 0, est)
 		if p.idCol >= 0 {
-			seen = make(map[string]int, est)
+			seen = make(map[uint64]int32, est)
 		}
 	}
 	skip := func(r skippedRow) { l.skipped = append(l.skipped, r) }
@@ -241,7 +258,11 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 				}
 				return err
 			}
-			if err := add(c, row); err != nil {
+			var h uint64
+			if p.idCol >= 0 {
+				h = idHash(c.ID)
+			}
+			if err := add(c, row, h); err != nil {
 				return err
 			}
 		}
@@ -270,9 +291,17 @@ func (p *rowParser) skippable(err error, line int) (skippedRow, bool) {
 	return skippedRow{line, se.label}, true
 }
 
+// idHash hashes candidate ids for the duplicate check: only equality
+// matters, so any seed gives the same result (a variable so that a test can
+// make every id collide).
+var idHash = func(id string) uint64 { return maphash.String(idSeed, id) }
+
+var idSeed = maphash.MakeSeed()
+
 // blockResult is what a worker returns for one block of lines.
 type blockResult struct {
-	bytes   int // length of the block
+	bytes   int      // length of the block
+	hashes  []uint64 // idHash of each candidate's id, with an id column
 	cands   []analysis.Candidate
 	raw     []uint8
 	skipped []skippedRow // summary rows dropped
@@ -289,7 +318,7 @@ var ingestBlockSize = 4 << 20
 // rest of the input (from the start of that block), to be read row by row.
 // reserve is called once, before the first block's rows are added, with the
 // bytes and rows of that block.
-func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8) error, skip func(skippedRow), reserve func(bytes, rows int)) (*fastCSV, error) {
+func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidate, []uint8, uint64) error, skip func(skippedRow), reserve func(bytes, rows int)) (*fastCSV, error) {
 	workers := runtime.GOMAXPROCS(0)
 	type job struct {
 		block     []byte
@@ -360,7 +389,11 @@ func parallelBlocks(fc *fastCSV, p *rowParser, J int, add func(analysis.Candidat
 			skip(sk)
 		}
 		for k, c := range res.cands {
-			if err := add(c, res.raw[k*J:(k+1)*J]); err != nil {
+			var h uint64
+			if res.hashes != nil {
+				h = res.hashes[k]
+			}
+			if err := add(c, res.raw[k*J:(k+1)*J], h); err != nil {
 				firstErr = err
 				break
 			}
@@ -427,8 +460,10 @@ func parseBlock(block []byte, line int, p *rowParser, J int) (res blockResult) {
 		}
 		all := string(sc.ids)
 		from := 0
+		res.hashes = make([]uint64, len(idEnds))
 		for k, end := range idEnds {
 			res.cands[k].ID = all[from:end]
+			res.hashes[k] = idHash(res.cands[k].ID)
 			from = end
 		}
 	}()

@@ -186,3 +186,28 @@ func TestRowNumberIDs(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateIDsClash checks the duplicate-id check when every id has the
+// same hash: distinct ids pass, and a repeat is found with its first line.
+func TestDuplicateIDsClash(t *testing.T) {
+	defer func(h func(string) uint64) { idHash = h }(idHash)
+	idHash = func(string) uint64 { return 7 }
+	d, err := load(t, "id,Q1,Q2,Q3\na,A,B,C\nb,A,B,C\nc,A,B,C\n", itemsCSV)
+	if err != nil || d.N != 3 {
+		t.Fatalf("distinct ids: N = %v, err = %v", d, err)
+	}
+	for _, tc := range []struct {
+		resp string
+		row  int
+		msg  string
+	}{
+		{"id,Q1,Q2,Q3\na,A,B,C\nb,A,B,C\na,A,B,C\n", 4, `duplicate candidate id "a" (first on line 2)`},
+		{"id,Q1,Q2,Q3\na,A,B,C\nb,A,B,C\nc,A,B,C\nb,A,B,C\n", 5, `duplicate candidate id "b" (first on line 3)`},
+	} {
+		_, err := load(t, tc.resp, itemsCSV)
+		var pe *analysis.ParseError
+		if !errors.As(err, &pe) || pe.Row != tc.row || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%q: err = %v, want line %d: %s", tc.resp, err, tc.row, tc.msg)
+		}
+	}
+}
