@@ -45,7 +45,9 @@ func benchSizes() []int {
 // standard errors of 0.05, standing in for the calibration (or the
 // params.csv named by ITEMLAB_BENCH_PARAMS, e.g. of itemlab calibrate
 // --model 3pl on the same simulation: itemlab simulate --examinees N --seed 1). Each stage's
-// seconds per run are reported as a metric, and the peak heap in use.
+// seconds per run are reported as a metric (wall, and CPU of all threads,
+// which a machine shared with other work disturbs less), and the heap
+// obtained from the system.
 func BenchmarkStages(b *testing.B) {
 	for _, n := range benchSizes() {
 		b.Run(fmt.Sprintf("N=%d", n), func(b *testing.B) {
@@ -70,10 +72,10 @@ func BenchmarkStages(b *testing.B) {
 				out.Abort()
 			}
 			ctx := context.Background()
-			secs := map[string]float64{}
+			secs, cpu := map[string]float64{}, map[string]float64{}
 			var order []string
 			timeIt := func(name string, fn func() error) {
-				start := time.Now()
+				start, startCPU := time.Now(), cpuSeconds()
 				if err := fn(); err != nil {
 					b.Fatalf("%s: %v", name, err)
 				}
@@ -81,6 +83,7 @@ func BenchmarkStages(b *testing.B) {
 					order = append(order, name)
 				}
 				secs[name] += time.Since(start).Seconds()
+				cpu[name] += cpuSeconds() - startCPU
 			}
 			runs := 0
 			for b.Loop() {
@@ -127,6 +130,7 @@ func BenchmarkStages(b *testing.B) {
 			runtime.ReadMemStats(&ms)
 			for _, name := range order {
 				b.ReportMetric(secs[name]/float64(runs), name+"-s/op")
+				b.ReportMetric(cpu[name]/float64(runs), name+"-cpu-s/op")
 			}
 			b.ReportMetric(float64(ms.HeapSys)/(1<<20), "heap-sys-MB")
 		})
