@@ -35,6 +35,7 @@ type Summary struct {
 	LinkA          *float64       `json:"link_A,omitempty"`
 	LinkB          *float64       `json:"link_B,omitempty"`
 	Decisions      map[string]int `json:"pretest_decisions,omitempty"`
+	ItemDecisions  map[string]int `json:"item_decisions,omitempty"` // operational items by decision (analyze/item_review.csv)
 	DIFC           []string       `json:"dif_category_c,omitempty"`
 	Flagged        int            `json:"items_flagged"`              // items with a flag other than a rare distractor
 	RareDistractor int            `json:"items_rare_distractor_only"` // items whose only flag is a rarely chosen distractor
@@ -340,6 +341,7 @@ func (r *runner) run() (*Summary, error) {
 	}
 
 	// DIF.
+	var difRes *reports.DIFFile
 	ds := DIFSettings{Focal: s.DIF.Focal, Reference: s.DIF.Reference, Match: s.DIF.Match}
 	switch {
 	case s.DIF.Skip:
@@ -351,11 +353,25 @@ func (r *runner) run() (*Summary, error) {
 			df, err := DIF(r.ctx, out, r.at("dif"), d, ds)
 			if err == nil {
 				sum.DIFC = df.FlaggedC
+				difRes = df
 			}
 			return err
 		}); err != nil {
 			return nil, err
 		}
+	}
+
+	// Operational item review (analyze/item_review.csv), with the fit and
+	// DIF evidence of the stages above.
+	if err := r.stage("review", func() error {
+		items, err := ItemReview(out, r.at("analyze"), d, cl, cs.Thresholds, cal, difRes)
+		sum.ItemDecisions = map[string]int{}
+		for _, it := range items {
+			sum.ItemDecisions[string(it.Decision)]++
+		}
+		return err
+	}); err != nil {
+		return nil, err
 	}
 
 	// Pretest review.
