@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/analysis/calibrate"
 	"github.com/itemlab/itemlab/analysis/classical"

@@ -24,8 +24,8 @@ type Decision string
 
 // Decisions, from best to worst.
 const (
-	Keep     Decision = "keep"          // nothing found that puts the item's score in doubt
-	Review   Decision = "review"        // a statistic outside its range: a committee looks at it
+	Keep     Decision = "keep"      // nothing found that puts the item's score in doubt
+	Review   Decision = "review"    // a statistic outside its range: a committee looks at it
 	CheckKey Decision = "check_key" // the key may be wrong: verify it before scores are released ("check the key")
 )
 
@@ -34,9 +34,9 @@ type Severity int
 
 // Severities, from mildest to worst.
 const (
-	Note          Severity = iota // for the item writer; the item is kept
-	NeedsReview                   // review
-	KeyProblem                    // check the key
+	Note        Severity = iota // for the item writer; the item is kept
+	NeedsReview                 // review
+	KeyProblem                  // check the key
 )
 
 func (s Severity) String() string {

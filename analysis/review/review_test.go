@@ -110,7 +110,9 @@ func TestDecideRules(t *testing.T) {
 		phrase   string
 	}{
 		{"sound", func(*classical.ItemStats, *review.Evidence) {}, review.Keep, "", ""},
-		{"negative", func(st *classical.ItemStats, _ *review.Evidence) { st.RPBisCorrected, st.Options[0].RPBis, st.Options[3].RPBis = -0.12, -0.12, -0.3 },
+		{"negative", func(st *classical.ItemStats, _ *review.Evidence) {
+			st.RPBisCorrected, st.Options[0].RPBis, st.Options[3].RPBis = -0.12, -0.12, -0.3
+		},
 			review.CheckKey, "negative_discrimination", "corrected point-biserial −0.12 is below 0"},
 		{"low", func(st *classical.ItemStats, _ *review.Evidence) { st.RPBisCorrected, st.Options[0].RPBis = 0.08, 0.08 },
 			review.Review, "low_discrimination", "0.08 is below 0.15"},
