@@ -429,9 +429,13 @@ func (r *runner) run() (*Summary, error) {
 	}
 
 	// Report.
-	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook, Charts: s.Report.Charts == nil || *s.Report.Charts, Format: s.Report.Format}
-	rs.Review = rs.Workbook || rs.Charts
-	if rs.Workbook || rs.Charts {
+	// The review page replaces the charts folder: PNG or SVG charts (and
+	// charts/index.html) are drawn only when the spec asks for them
+	// (report.charts: true, or a report.format).
+	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook,
+		Charts: (s.Report.Charts != nil && *s.Report.Charts) || s.Report.Format != "", Format: s.Report.Format}
+	rs.Review = rs.Workbook || rs.Charts || s.Report.Charts == nil
+	if rs.Workbook || rs.Charts || rs.Review {
 		if err := r.stage("report", func() error {
 			res, err := Report(r.ctx, out, r.prefix, rs)
 			if err == nil {

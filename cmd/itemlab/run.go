@@ -31,10 +31,13 @@ func newRunCmd(env *Env) *cobra.Command {
 
   ingest → analyze → calibrate → equate to the base form (when the spec names
   one) → scale (define it, or reuse the base form's scale.json) → score →
-  DIF → pretest review → projection → report (workbook and charts)
+  DIF → operational item review → pretest review → projection → report
+  (workbook and item-review page)
 
 writing one run folder with a sub-folder per stage, the workbook report.xlsx
-and charts/ at its top, and manifest.json: itemlab's version, the command line
+and the item-review page review.html at its top (PNG charts in charts/ only
+when the spec's report: section asks, charts: true or format: png), and
+manifest.json: itemlab's version, the command line
 and spec, the SHA-256 of every input, the seed, and the time of every stage.
 
 The same spec and inputs give byte-identical tables. The run is written into a

@@ -125,8 +125,8 @@ projection:
 # --- outputs for people -------------------------------------------------------
 report:
   workbook: true               # report.xlsx; default true
-  charts: true                 # charts/ with index.html; default true
-  format: png                  # png (default) or svg
+  charts: false                # PNG charts in charts/ with index.html; default false (review.html has every chart)
+  # format: png                # png or svg: the format of those charts (giving it turns charts on)
 
 seed: 1                        # seed of every bootstrap: same seed, same tables; default 1
 `
