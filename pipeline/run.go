@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -435,6 +436,10 @@ func (r *runner) run() (*Summary, error) {
 	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook,
 		Charts: (s.Report.Charts != nil && *s.Report.Charts) || s.Report.Format != "", Format: s.Report.Format}
 	rs.Review = rs.Workbook || rs.Charts || s.Report.Charts == nil
+	rs.Form = r.prefix
+	if b := s.BaseForm; b != nil && filepath.Base(filepath.Dir(s.Path(b.Params))) == "calibrate" {
+		rs.BaseRun = filepath.Dir(filepath.Dir(s.Path(b.Params)))
+	}
 	if rs.Workbook || rs.Charts || rs.Review {
 		if err := r.stage("report", func() error {
 			res, err := Report(r.ctx, out, r.prefix, rs)

@@ -808,6 +808,11 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 	sum := run.Summary
 	sumSrc := run.rel(run.Path(FileSummary))
 	add("Exam", b.exam(), sumSrc)
+	add("Form", run.FormName(), "")
+	add("Date", run.RunDate(), "start of the run (manifest.json)")
+	if sum == nil {
+		add("Classical analysis", "not run", "no summary.json in the run folder")
+	}
 	if x, ok := sum.Number("candidates"); ok {
 		add("Candidates (N)", fmtNum(x, 0), sumSrc)
 	}
@@ -863,13 +868,39 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 		add("Coefficient alpha (KR-20)", v, sumSrc)
 	}
 	if x, ok := sum.Number("sem"); ok {
-		add("SEM (raw points)", fmtNum(x, 2), sumSrc)
+		add("SEM (raw points)", fmtNum(x, 2), sumSrc+" sem = SD·√(1 − α)")
 	}
+	if cs, ok := weightedMean(run.Conversion, "csem"); ok {
+		add("SEM (scale points)", fmtNum(cs, 1), "mean CSEM of "+run.rel(run.Path(FileConversion))+" weighted by its count column (candidates at each raw score)")
+	}
+	marginal := false
 	for _, k := range []string{"marginal_reliability", "reliability"} {
 		if x, ok := run.Fit.Number(k); ok {
 			add("Marginal reliability", fmtNum(x, 3), run.rel(run.Path(FileFit)))
+			marginal = true
 			break
 		}
+	}
+	if !marginal {
+		if se2, ok := weightedMeanSq(run.Conversion, "theta_se"); ok {
+			sd, okSD := 0.0, false
+			if pop, ok := run.Accuracy.Get("population").(JSONObject); ok {
+				sd, okSD = pop.Number("sd")
+			}
+			if !okSD {
+				sd, okSD = run.Fit.Number("latent_sd")
+			}
+			if okSD && sd > 0 {
+				add("Marginal reliability", fmtNum(sd*sd/(sd*sd+se2), 3),
+					"σ²/(σ² + mean SE²) (Green, Bock, Humphreys, Linn & Reckase, 1984): σ the latent SD of accuracy.json (else fit.json), SE² the squared theta_se of conversion.csv weighted by count")
+			}
+		}
+	}
+	if run.Fit == nil && run.Params == nil {
+		add("Calibration", "not run", "no fit.json or params.csv in the run folder")
+	}
+	if run.Scale == nil && run.Conversion == nil {
+		add("Raw cut", "not run", "no scale.json or conversion.csv (the spec gives no cut)")
 	}
 	if b.hasCut {
 		add("θ at the cut", fmtNum(b.thetaCut, 3), run.rel(run.Path(FileScale)))
@@ -928,6 +959,10 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 		add("Projected pass rate", v, accSrc)
 	} else if x, detail, ok := projectedPassRate(run); ok {
 		add("Projected pass rate", fmtPct(x, 1), detail)
+	}
+	if acc == nil {
+		add("Projected pass rate", "not run", "no accuracy.json (project stage)")
+		add("Classification accuracy / consistency", "not run", "no accuracy.json (project stage)")
 	}
 	for _, k := range []struct{ key, name string }{{"lee_2010", "Lee 2010"}, {"rudner", "Rudner"}} {
 		if o, ok := acc.Get(k.key).(JSONObject); ok {
@@ -1052,4 +1087,54 @@ func roundCell(s string, places int) string {
 		return s
 	}
 	return strconv.FormatFloat(x, 'f', places, 64)
+}
+
+// FormName is the form's name on the test summary: Form when set, else the
+// run folder's name.
+func (r *Run) FormName() string {
+	if r.Form != "" {
+		return r.Form
+	}
+	return filepath.Base(filepath.Clean(r.Dir))
+}
+
+// RunDate is the day of the run, YYYY-MM-DD: Date when set, else the date of
+// manifest.json's start time; "" when neither is known.
+func (r *Run) RunDate() string {
+	if r.Date != "" {
+		return r.Date
+	}
+	if m := r.Manifest; m != nil && len(m.Started) >= 10 {
+		return m.Started[:10]
+	}
+	return ""
+}
+
+// weightedMean is the mean of column col of t weighted by its count column.
+func weightedMean(t *Table, col string) (float64, bool) {
+	var s, n float64
+	for i := range rowsOf(t) {
+		x, ok1 := tableFloat(t, i, col)
+		w, ok2 := tableFloat(t, i, "count")
+		if ok1 && ok2 && w > 0 {
+			s += w * x
+			n += w
+		}
+	}
+	return s / n, n > 0
+}
+
+// weightedMeanSq is the mean of the squares of column col of t weighted by
+// its count column.
+func weightedMeanSq(t *Table, col string) (float64, bool) {
+	var s, n float64
+	for i := range rowsOf(t) {
+		x, ok1 := tableFloat(t, i, col)
+		w, ok2 := tableFloat(t, i, "count")
+		if ok1 && ok2 && w > 0 {
+			s += w * x * x
+			n += w
+		}
+	}
+	return s / n, n > 0
 }

@@ -91,6 +91,14 @@ type Run struct {
 	Anchors, History, PrePost              *Table
 	Summary, Fit, Scale, Linking, Accuracy JSONObject
 
+	// Form and Date name the form and the day of the run on the test
+	// summary; empty means the folder's name and manifest.json's start
+	// date (the run stage sets both, since its manifest is written last).
+	Form, Date string
+	// BaseDir is the run folder of the base form of a linked run ("": not
+	// known), for the Form comparison sheet.
+	BaseDir string
+
 	paths map[string]string // file name → path of the copy in use
 }
 
