@@ -91,9 +91,9 @@ type wbColumn struct {
 
 // wbSheet is one sheet: a header, its columns and a stream of rows.
 type wbSheet struct {
-	name    string
-	cols    []*wbColumn
-	rows    func(emit func([]any) error) error
+	name      string
+	cols      []*wbColumn
+	rows      func(emit func([]any) error) error
 	conds     []wbCond
 	freeze    int  // columns frozen besides the header row
 	onePage   bool // print on one page (the Summary)
