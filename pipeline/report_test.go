@@ -128,7 +128,7 @@ func TestReportSummarySheet(t *testing.T) {
 	}
 	for _, label := range []string{"Date", "Mean p", "Mean corrected point-biserial", "SEM (scale points)", "Marginal reliability",
 		"Test information at the cut", "CSEM at the raw cut", "Items by decision: keep", "IRT a (slope): mean / SD",
-		"Items misfitting: S-X² p < 0.01"} {
+		"Items misfitting: S-X² p < 0.01", "Pass rate: group focal", "Pass rate: group reference"} {
 		if v[label] == "" {
 			t.Errorf("Summary lacks %q", label)
 		}

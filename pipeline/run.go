@@ -436,7 +436,7 @@ func (r *runner) run() (*Summary, error) {
 	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook,
 		Charts: (s.Report.Charts != nil && *s.Report.Charts) || s.Report.Format != "", Format: s.Report.Format}
 	rs.Review = rs.Workbook || rs.Charts || s.Report.Charts == nil
-	rs.Form = r.prefix
+	rs.Form, rs.Data = r.prefix, d
 	if b := s.BaseForm; b != nil && filepath.Base(filepath.Dir(s.Path(b.Params))) == "calibrate" {
 		rs.BaseRun = filepath.Dir(filepath.Dir(s.Path(b.Params)))
 	}

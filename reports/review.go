@@ -638,7 +638,12 @@ func (b *reviewBuilder) items(page *reviewPage) error {
 		it.FlagText = strings.Join(labels, ", ")
 		dk := strings.ToLower(it.Decision)
 		it.decisionKey = dk
-		it.Attention = len(it.Flags) > 0 || (dk != "" && dk != "promote" && dk != "keep")
+		// A note alone (a rarely chosen distractor) needs no attention.
+		serious := false
+		for _, f := range it.Flags {
+			serious = serious || f.Severity != "low"
+		}
+		it.Attention = serious || (dk != "" && dk != "promote" && dk != "keep")
 		if it.Attention {
 			page.Attention++
 		}

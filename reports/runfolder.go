@@ -98,6 +98,11 @@ type Run struct {
 	// BaseDir is the run folder of the base form of a linked run ("": not
 	// known), for the Form comparison sheet.
 	BaseDir string
+	// Groups are the candidates' group labels (the data's group column,
+	// which DIF compares) in the order of scores.csv, for the pass rates by
+	// group; nil: not known. A row whose examinee_id differs from IDs[k]
+	// counts in no group.
+	Groups, IDs []string
 
 	paths map[string]string // file name → path of the copy in use
 }

@@ -1105,8 +1105,22 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 		switch {
 		case passCol >= 0 && passCol < len(rec):
 			wb.passes.total++
+			passed := false
 			if v := strings.ToLower(rec[passCol]); v == "true" || v == "1" || v == "pass" {
 				wb.passes.pass++
+				passed = true
+			}
+			if k := wb.passes.total - 1; k < len(wb.run.Groups) && k < len(wb.run.IDs) && len(rec) > 0 &&
+				wb.run.IDs[k] == rec[0] && wb.run.Groups[k] != "" {
+				g := wb.groups[wb.run.Groups[k]]
+				if g == nil {
+					g = &struct{ pass, total int }{}
+					wb.groups[wb.run.Groups[k]] = g
+				}
+				g.total++
+				if passed {
+					g.pass++
+				}
 			}
 		case passCol < 0 && hasRawCut && rawCol >= 0 && rawCol < len(rec):
 			// persons.csv: passing is a raw score at or above the raw cut.

@@ -452,9 +452,9 @@ func (wb *workbook) irtSummary() []reviewFact {
 // groupPassRates are the pass rates by the group column of scores.csv (the
 // groups DIF compares), as the Candidates sheet counted them.
 func (wb *workbook) groupPassRates() []reviewFact {
-	if len(wb.groups) == 0 {
+	if len(wb.groups) < 2 {
 		if wb.run.Has(FileScores) {
-			return []reviewFact{{"Pass rate by group", "not available", "scores.csv has no group column"}}
+			return []reviewFact{{"Pass rate by group", "not available", "the data have no group column with two or more groups"}}
 		}
 		return nil
 	}
@@ -466,7 +466,7 @@ func (wb *workbook) groupPassRates() []reviewFact {
 	var out []reviewFact
 	for _, g := range names {
 		c := wb.groups[g]
-		out = append(out, reviewFact{"Pass rate: group " + g, fmtPct(float64(c.pass)/float64(c.total), 1) + fmt.Sprintf(" (%d of %d)", c.pass, c.total), "pass column of scores.csv by its group column"})
+		out = append(out, reviewFact{"Pass rate: group " + g, fmtPct(float64(c.pass)/float64(c.total), 1) + fmt.Sprintf(" (%d of %d)", c.pass, c.total), "pass column of scores.csv by the data's group column (as DIF groups candidates)"})
 	}
 	return out
 }
