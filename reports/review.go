@@ -413,6 +413,25 @@ func buildReview(run *Run, opts ReviewOptions) (*reviewPage, error) {
 	if opts.ThetaPoints <= 0 {
 		opts.ThetaPoints = 41
 	}
+	// The workbook's test summary and the page are built from one build
+	// (the run's tables do not change once read).
+	if c := run.review; c != nil && c.opts == opts {
+		return c.page, nil
+	}
+	page, err := buildReviewPage(run, opts)
+	if err == nil {
+		run.review = &reviewCache{opts: opts, page: page}
+	}
+	return page, err
+}
+
+// reviewCache is a run's review page as built for opts.
+type reviewCache struct {
+	opts ReviewOptions
+	page *reviewPage
+}
+
+func buildReviewPage(run *Run, opts ReviewOptions) (*reviewPage, error) {
 	cd, err := loadChartData(run)
 	if err != nil {
 		return nil, err

@@ -104,7 +104,8 @@ type Run struct {
 	// counts in no group.
 	Groups, IDs []string
 
-	paths map[string]string // file name → path of the copy in use
+	paths  map[string]string // file name → path of the copy in use
+	review *reviewCache      // the review page once built (buildReview)
 }
 
 // ReadRun reads the run folder dir. It looks for each known file by name at
