@@ -889,7 +889,7 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 		if se, ok := sum.Number("alpha_se"); ok {
 			v += " (SE " + fmtNum(se, 3) + ")"
 		}
-		add("Coefficient alpha (KR-20)", v, sumSrc)
+		add("Coefficient alpha (KR-20)", v, sumSrc+" alpha (Cronbach, 1951), alpha_se: asymptotic SE (van Zyl, Neudecker & Nel, 2000; Duhachek & Iacobucci, 2004), as psych::alpha")
 	}
 	if x, ok := sum.Number("sem"); ok {
 		add("SEM (raw points)", fmtNum(x, 2), sumSrc+" sem = SD·√(1 − α)")

@@ -176,6 +176,10 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 		}
 		fmt.Fprintln(w)
 	}
+	if s.ItemDecisions != nil {
+		fmt.Fprintf(w, "  operational items: %d keep, %d review, %d check the key (analyze/item_review.csv)\n",
+			s.ItemDecisions["keep"], s.ItemDecisions["review"], s.ItemDecisions["check_key"])
+	}
 	if s.Decisions != nil {
 		fmt.Fprintf(w, "  pretest: %d promote, %d revise, %d reject, %d insufficient\n",
 			s.Decisions["promote"], s.Decisions["revise"], s.Decisions["reject"], s.Decisions["insufficient"])
