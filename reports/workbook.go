@@ -9,6 +9,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -788,13 +789,8 @@ func wbColLetter(cols []*wbColumn, name string) string {
 // Parameters says so. Items only in the parameter table come last. Rows are
 // coloured by severity (Glossary: Colours).
 func (wb *workbook) itemsSheet() *wbSheet {
-	st, pa := wb.run.ItemStats, wb.run.Params
-	paNote := ""
-	if linked, rel, err := readRunTable(wb.run, reviewLinkedPaths); err == nil && linked != nil {
-		pa, paNote = linked, "linked to the base form's scale ("+rel+")"
-	} else if pa != nil {
-		paNote = "this form's calibration (" + wb.run.rel(wb.run.Path(FileParams)) + ")"
-	}
+	st := wb.run.ItemStats
+	pa, paNote := wb.itemParams()
 	if st == nil && pa == nil {
 		return nil
 	}
@@ -858,7 +854,7 @@ func (wb *workbook) itemsSheet() *wbSheet {
 			}
 		}
 		if p != nil && len(pcols) > 0 {
-			row[len(row)-1] = paNote
+			row[len(row)-1] = paNote[id]
 		}
 		joined.Rows = append(joined.Rows, row)
 	}
@@ -899,6 +895,84 @@ func (wb *workbook) itemsSheet() *wbSheet {
 	}
 	s.conds = append(s.conds, wbSeverityConds(s.cols)...)
 	return s
+}
+
+// itemParams is the parameter table of the Items sheet and, by item, the
+// scale its parameters are on: params.csv (this form's calibration, with
+// the item fit); for a linked form the linked a, b, c, d and standard
+// errors of equate/params.csv over it; then the pretest items' anchored
+// parameters (pretest/anchored_params.csv), which are on the same scale as
+// the operational ones they were anchored to.
+func (wb *workbook) itemParams() (*Table, map[string]string) {
+	r := wb.run
+	note := map[string]string{}
+	pa := r.Params
+	linked, linkedRel, _ := readRunTable(r, reviewLinkedPaths)
+	if linked != nil && r.Path(FileParams) == filepath.Join(r.Dir, filepath.FromSlash(linkedRel)) {
+		linked = nil
+	}
+	anchored, anchoredRel, _ := readRunTable(r, reviewAnchoredPaths)
+	if pa == nil {
+		pa = linked
+		if pa == nil {
+			pa = anchored
+		}
+	}
+	if pa == nil {
+		return nil, note
+	}
+	out := &Table{Header: pa.Header}
+	row := map[string]int{}
+	k := tableCol(pa, "item_id")
+	own := "this form's calibration (" + r.rel(r.Path(FileParams)) + ")"
+	for _, rec := range pa.Rows {
+		if k < len(rec) {
+			row[rec[k]] = len(out.Rows)
+			note[rec[k]] = own
+		}
+		out.Rows = append(out.Rows, append([]string(nil), rec...))
+	}
+	overlay := func(t *Table, rel, what string, add bool) {
+		if t == nil || t == pa {
+			return
+		}
+		kt := tableCol(t, "item_id")
+		for i, rec := range t.Rows {
+			if kt < 0 || kt >= len(rec) {
+				continue
+			}
+			id := rec[kt]
+			j, ok := row[id]
+			if ok && add {
+				continue // add: only items the table lacks (the pretest items)
+			}
+			if !ok {
+				if !add {
+					continue
+				}
+				j = len(out.Rows)
+				row[id] = j
+				out.Rows = append(out.Rows, make([]string, len(out.Header)))
+				out.Rows[j][k] = id
+			}
+			for c, h := range out.Header {
+				if h == "item_id" {
+					continue
+				}
+				if v := tableCell(t, i, h); v != "" {
+					out.Rows[j][c] = v
+				}
+			}
+			note[id] = what + " (" + rel + ")"
+		}
+	}
+	if linked != nil {
+		overlay(linked, linkedRel, "linked to the base form's scale", false)
+	}
+	if anchored != nil {
+		overlay(anchored, anchoredRel, "anchored calibration of a pretest item", true)
+	}
+	return out, note
 }
 
 // wbSeverityConds colour a row by its decision and flags: red for a key
