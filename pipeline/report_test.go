@@ -141,6 +141,28 @@ func TestReportSummarySheet(t *testing.T) {
 	if fit.FitToHeight == nil || *fit.FitToHeight != 1 || fit.FitToWidth == nil || *fit.FitToWidth != 1 {
 		t.Errorf("Summary page layout %+v, want fit to one page", fit)
 	}
+	// Form comparison: form 1 (the base form) against form 2.
+	cmp, err := f.GetRows(reports.SheetComparison)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := readJSONFile(t, filepath.Join(demoRun(t), "form1", "scale", "scale.json"))
+	baseAcc := readJSONFile(t, filepath.Join(demoRun(t), "form1", "project", "accuracy.json"))
+	wantCmp := map[string][2]string{
+		"Raw cut":            {fmt.Sprintf("%.0f", base["form"].(map[string]any)["raw_cut"]), fmt.Sprintf("%.0f", sc["form"].(map[string]any)["raw_cut"])},
+		"Observed pass rate": {pct(baseAcc["observed_pass_rate"]), pct(acc["observed_pass_rate"])},
+	}
+	for _, r := range cmp {
+		if w, ok := wantCmp[r[0]]; ok {
+			if len(r) < 3 || r[1] != w[0] || r[2] != w[1] {
+				t.Errorf("Form comparison %v, want %q", r, w)
+			}
+			delete(wantCmp, r[0])
+		}
+	}
+	if len(wantCmp) > 0 {
+		t.Errorf("Form comparison lacks %v", wantCmp)
+	}
 	if _, err := os.Stat(filepath.Join(dir, reports.DirCharts)); !os.IsNotExist(err) {
 		t.Errorf("the run wrote %s without being asked", reports.DirCharts)
 	}

@@ -169,7 +169,7 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 		wb.projectionSheet(),
 		wb.tableSheet(SheetHistory, run.History, nil),
 		wb.tableSheet(SheetPrePost, run.PrePost, nil),
-		wb.tableSheet(SheetComparison, wb.formComparison(), nil),
+		wb.textSheet(SheetComparison, wb.formComparison()),
 		{name: SheetDetails}, // filled after Candidates, whose pass count it reports
 		nil,                  // Glossary, written last from the headers of the others
 	}
@@ -1303,4 +1303,21 @@ func wbReorder(t *Table, first []string) *Table {
 		out.Rows[r] = nr
 	}
 	return out
+}
+
+// textSheet is a sheet of t with every cell written as text (figures
+// already rounded as a report shows them).
+func (wb *workbook) textSheet(name string, t *Table) *wbSheet {
+	s := wb.tableSheet(name, t, nil)
+	if s == nil {
+		return nil
+	}
+	for _, c := range s.cols {
+		c.text, c.format, c.center = true, "", false
+		if c.field == "Source" {
+			c.wrap = true
+			c.width = 60
+		}
+	}
+	return s
 }

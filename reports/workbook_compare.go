@@ -2,6 +2,9 @@ package reports
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 )
 
 // SheetComparison is the sheet comparing a linked form with its base form.
@@ -21,15 +24,19 @@ func (wb *workbook) formComparison() *Table {
 	}
 	t := &Table{Header: []string{"Figure", "Base form", "This form", "Source"}}
 	var base *Run
-	if r.BaseDir != "" {
-		b, err := ReadRun(r.BaseDir)
+	baseDir := r.BaseDir
+	if baseDir == "" {
+		baseDir = baseRunFromManifest(r)
+	}
+	if baseDir != "" {
+		b, err := ReadRun(baseDir)
 		if err == nil {
 			base = b
 		} else {
 			t.Rows = append(t.Rows, []string{"Base form's run folder", "unreadable", "", err.Error()})
 		}
 	} else {
-		t.Rows = append(t.Rows, []string{"Base form's run folder", "not found", "", "the spec's base_form params file does not lie in a run's calibrate folder"})
+		t.Rows = append(t.Rows, []string{"Base form's run folder", "not found", "", "neither the run nor its manifest.json names a base_form params file in a run's calibrate folder"})
 	}
 	num := func(x float64, ok bool, dec int) string {
 		if !ok {
@@ -105,4 +112,27 @@ func (wb *workbook) formComparison() *Table {
 			[]string{"Common items: mean b after linking", num(bb, ok4, 3), num(bn1, ok6, 3), asrc})
 	}
 	return t
+}
+
+// baseRunFromManifest finds the base form's run folder of a finished run
+// from its manifest: the folder above the calibrate folder of an input
+// named calibrate/params.csv (the spec's base_form params), as it is or
+// relative to the run folder; "" when there is none.
+func baseRunFromManifest(r *Run) string {
+	if r.Manifest == nil {
+		return ""
+	}
+	for _, in := range r.Manifest.Inputs {
+		p := filepath.FromSlash(in.Path)
+		if !strings.HasSuffix(filepath.ToSlash(p), "calibrate/"+FileParams) {
+			continue
+		}
+		for _, cand := range []string{p, filepath.Join(r.Dir, p)} {
+			dir := filepath.Dir(filepath.Dir(cand))
+			if st, err := os.Stat(dir); err == nil && st.IsDir() && filepath.Clean(dir) != filepath.Clean(r.Dir) {
+				return dir
+			}
+		}
+	}
+	return ""
 }
