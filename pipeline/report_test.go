@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/itemlab/itemlab/analysis/simulate"
 	"github.com/itemlab/itemlab/reports"
 )
 
@@ -371,4 +372,32 @@ func readCSV(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// TestReportChartsOnRequest: PNG charts and charts/index.html are drawn
+// only when the spec asks (report.charts: true, or a report.format); the
+// review page is written either way.
+func TestReportChartsOnRequest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("two pipeline runs")
+	}
+	dir := t.TempDir()
+	simulateForms(t, dir, simulate.Options{Examinees: 400, Operational: 20, Pretest: -1})
+	base := "responses: data/responses.csv\nitems: data/items.csv\ncalibration: {model: rasch}\nscale: {cut_theta: 0}\nprojection: {reps: 0}\n"
+	for _, c := range []struct {
+		name, report string
+		charts       bool
+	}{
+		{"default", "", false},
+		{"format", "report: {workbook: false, format: png}\n", true},
+	} {
+		runSpec(t, dir, c.name, base+c.report)
+		_, err := os.Stat(filepath.Join(dir, c.name, reports.DirCharts, "index.html"))
+		if got := err == nil; got != c.charts {
+			t.Errorf("%s: charts/index.html written %v, want %v", c.name, got, c.charts)
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.name, reports.FileReview)); err != nil {
+			t.Errorf("%s: no review page: %v", c.name, err)
+		}
+	}
 }
