@@ -1032,6 +1032,9 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 		}
 		add("Pre- against post-equating", v, run.rel(run.Path(FilePrePost)))
 	}
+	for _, f := range irtSummary(run) {
+		add(f.Label, f.Value, f.Source)
+	}
 	// Counts of flags and decisions over the items on the page.
 	flagN := map[string]int{}
 	var flagOrder []string

@@ -369,9 +369,6 @@ func (wb *workbook) summarySheet(page *reviewPage) *wbSheet {
 		}
 		add(what+c.Label, strconv.Itoa(c.N), src)
 	}
-	for _, f := range wb.irtSummary() {
-		add(f.Label, f.Value, f.Source)
-	}
 	for _, f := range wb.groupPassRates() {
 		add(f.Label, f.Value, f.Source)
 	}
@@ -396,12 +393,12 @@ func (wb *workbook) summarySheet(page *reviewPage) *wbSheet {
 // irtSummary is the mean and SD of a, b and c over the operational rows of
 // params.csv and the counts of misfitting items: S-X² p below 0.01, and
 // infit or outfit mean square outside 0.7–1.3 (Wright & Linacre, 1994).
-func (wb *workbook) irtSummary() []reviewFact {
-	t := wb.run.Params
+func irtSummary(run *Run) []reviewFact {
+	t := run.Params
 	if t == nil {
 		return []reviewFact{{"IRT summary", "not run", "no params.csv (calibrate stage)"}}
 	}
-	src := wb.run.rel(wb.run.Path(FileParams))
+	src := run.rel(run.Path(FileParams))
 	var out []reviewFact
 	var vals [3][]float64
 	sx2, mnsq, n := 0, 0, 0
