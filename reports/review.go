@@ -1035,6 +1035,9 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 	for _, f := range irtSummary(run) {
 		add(f.Label, f.Value, f.Source)
 	}
+	for _, f := range groupPassRates(run, b.cd.groups) {
+		add(f.Label, f.Value, f.Source)
+	}
 	// Counts of flags and decisions over the items on the page.
 	flagN := map[string]int{}
 	var flagOrder []string

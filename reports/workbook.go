@@ -112,9 +112,8 @@ type workbook struct {
 	run    *Run
 	styles map[string]int
 	conds  map[wbCondStyle]int
-	header [3]int                                // header styles: text (left), number (right), boolean (centre)
-	passes struct{ pass, total int }             // pass column of scores.csv as written
-	groups map[string]*struct{ pass, total int } // the same by scores.csv's group column
+	header [3]int                    // header styles: text (left), number (right), boolean (centre)
+	passes struct{ pass, total int } // pass column of scores.csv as written
 	// headers lists every sheet's header labels as written, for the
 	// Glossary (and its test).
 	headers []wbSheetHeader
@@ -139,7 +138,7 @@ type wbSheetHeader struct {
 func WriteWorkbook(w io.Writer, run *Run) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	wb := &workbook{f: f, run: run, styles: map[string]int{}, conds: map[wbCondStyle]int{}, groups: map[string]*struct{ pass, total int }{}, meta: map[string]bool{}}
+	wb := &workbook{f: f, run: run, styles: map[string]int{}, conds: map[wbCondStyle]int{}, meta: map[string]bool{}}
 	page, err := buildReview(run, ReviewOptions{})
 	if err != nil {
 		return err
@@ -1196,22 +1195,8 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 		switch {
 		case passCol >= 0 && passCol < len(rec):
 			wb.passes.total++
-			passed := false
 			if v := strings.ToLower(rec[passCol]); v == "true" || v == "1" || v == "pass" {
 				wb.passes.pass++
-				passed = true
-			}
-			if k := wb.passes.total - 1; k < len(wb.run.Groups) && k < len(wb.run.IDs) && len(rec) > 0 &&
-				wb.run.IDs[k] == rec[0] && wb.run.Groups[k] != "" {
-				g := wb.groups[wb.run.Groups[k]]
-				if g == nil {
-					g = &struct{ pass, total int }{}
-					wb.groups[wb.run.Groups[k]] = g
-				}
-				g.total++
-				if passed {
-					g.pass++
-				}
 			}
 		case passCol < 0 && hasRawCut && rawCol >= 0 && rawCol < len(rec):
 			// persons.csv: passing is a raw score at or above the raw cut.

@@ -369,9 +369,6 @@ func (wb *workbook) summarySheet(page *reviewPage) *wbSheet {
 		}
 		add(what+c.Label, strconv.Itoa(c.N), src)
 	}
-	for _, f := range wb.groupPassRates() {
-		add(f.Label, f.Value, f.Source)
-	}
 	if len(page.Warnings) == 0 {
 		add("Warnings", "none", "")
 	}
@@ -446,24 +443,25 @@ func irtSummary(run *Run) []reviewFact {
 	return out
 }
 
-// groupPassRates are the pass rates by the group column of scores.csv (the
-// groups DIF compares), as the Candidates sheet counted them.
-func (wb *workbook) groupPassRates() []reviewFact {
-	if len(wb.groups) < 2 {
-		if wb.run.Has(FileScores) {
+// groupPassRates are the pass rates by the data's group (the groups DIF
+// compares), from the pass column of scores.csv.
+func groupPassRates(run *Run, groups map[string]*passCount) []reviewFact {
+	if len(groups) < 2 {
+		if run.Has(FileScores) {
 			return []reviewFact{{"Pass rate by group", "not available", "the data have no group column with two or more groups"}}
 		}
 		return nil
 	}
-	names := make([]string, 0, len(wb.groups))
-	for g := range wb.groups {
+	names := make([]string, 0, len(groups))
+	for g := range groups {
 		names = append(names, g)
 	}
 	sort.Strings(names)
 	var out []reviewFact
 	for _, g := range names {
-		c := wb.groups[g]
-		out = append(out, reviewFact{"Pass rate: group " + g, fmtPct(float64(c.pass)/float64(c.total), 1) + fmt.Sprintf(" (%d of %d)", c.pass, c.total), "pass column of scores.csv by the data's group column (as DIF groups candidates)"})
+		c := groups[g]
+		out = append(out, reviewFact{"Pass rate: group " + g, fmtPct(float64(c.pass)/float64(c.total), 1) + fmt.Sprintf(" (%d of %d)", c.pass, c.total),
+			"pass column of scores.csv by the data's group column (as DIF groups candidates)"})
 	}
 	return out
 }

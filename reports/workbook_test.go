@@ -431,6 +431,19 @@ func TestWorkbookPartialRun(t *testing.T) {
 	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Run details,Glossary" {
 		t.Errorf("empty run: sheets = %s, want Summary, Run details, Glossary", got)
 	}
+	// Its summary says which stages did not run.
+	sum, _ := f.GetRows(SheetSummary)
+	notRun := map[string]bool{}
+	for _, r := range sum {
+		if len(r) > 1 && r[1] == "not run" {
+			notRun[r[0]] = true
+		}
+	}
+	for _, w := range []string{"Classical analysis", "Calibration", "Raw cut", "Projected pass rate", "IRT summary"} {
+		if !notRun[w] {
+			t.Errorf("empty run: Summary lacks %q: not run (rows %v)", w, sum)
+		}
+	}
 }
 
 // Past Excel's row limit Candidates continues on "Candidates (2)".
