@@ -23,10 +23,10 @@ func ItemReview(out *Output, prefix string, d *analysis.Dataset, cl *classical.R
 			fit[j] = k
 		}
 	}
-	difC := map[string]bool{}
+	difOf := map[string]int{}
 	if dif != nil {
-		for _, id := range dif.FlaggedC {
-			difC[id] = true
+		for k, r := range dif.Results {
+			difOf[r.ItemID] = k
 		}
 	}
 	var items []review.Item
@@ -45,8 +45,9 @@ func ItemReview(out *Output, prefix string, d *analysis.Dataset, cl *classical.R
 				ev.Infit, ev.Outfit = cal.ItemFit[k].Infit, cal.ItemFit[k].Outfit
 			}
 		}
-		if difC[st.Item.ID] {
-			ev.DIFCategory = "C"
+		if k, ok := difOf[st.Item.ID]; ok {
+			r := dif.Results[k]
+			ev.DIFCategory, ev.DIFFavours, ev.DIFD = string(r.Category), r.Favours, r.DDIF
 		}
 		items = append(items, review.Decide(st.Item.ID, ev, rules))
 		status = append(status, st.Item.Status.String())

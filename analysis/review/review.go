@@ -54,6 +54,7 @@ const (
 	CodeMisfit                 = "misfit"
 	CodeDIFC                   = "dif_c"
 	CodeMisfitMNSQ             = "misfit_mnsq"
+	CodeDIFB                   = "dif_b"
 	CodeNonfunctioning         = "nonfunctioning_distractor"
 )
 
@@ -73,8 +74,9 @@ type Evidence struct {
 	SX2P        float64 // S-X² p-value (Orlando & Thissen, 2000)
 	Infit       float64 // infit mean square
 	Outfit      float64 // outfit mean square
-	DIFCategory string  // ETS category A, B or C (Mantel–Haenszel)
+	DIFCategory string  // ETS category A, B or C (Mantel–Haenszel); "" without a DIF study
 	DIFFavours  string  // group the item favours
+	DIFD        float64 // MH D-DIF
 }
 
 // NoIRT is Evidence with the IRT fields NaN, for stats alone.
@@ -196,12 +198,15 @@ func Decide(id string, ev Evidence, r Rules) Item {
 	if !math.IsNaN(ev.SX2P) && ev.SX2P < r.MisfitP {
 		add(CodeMisfit, NeedsReview, "S-X² p = %.3g is below %.2g: the IRT model does not fit its responses", ev.SX2P, r.MisfitP)
 	}
-	if ev.DIFCategory == "C" {
-		fav := ""
-		if ev.DIFFavours != "" {
-			fav = " favouring the " + ev.DIFFavours + " group"
-		}
-		add(CodeDIFC, NeedsReview, "large DIF (ETS category C, Mantel–Haenszel)%s: send it to fairness review", fav)
+	fav := ""
+	if ev.DIFFavours != "" && ev.DIFFavours != "none" {
+		fav = " favouring the " + ev.DIFFavours + " group"
+	}
+	switch ev.DIFCategory {
+	case "C":
+		add(CodeDIFC, NeedsReview, "large DIF (ETS category C, MH D-DIF %s)%s: send it to fairness review", signed(ev.DIFD), fav)
+	case "B":
+		add(CodeDIFB, Note, "moderate DIF (ETS category B, MH D-DIF %s)%s", signed(ev.DIFD), fav)
 	}
 	var mnsq []string
 	for _, f := range []struct {
