@@ -120,7 +120,9 @@ func TestDecideRules(t *testing.T) {
 			st.Options[1].Groups[classical.ScoreGroups-1] = 0.95
 		}, review.CheckKey, "possible_miskey", "option B is chosen more often than the key A by the top 20 %"},
 		{"misfit", func(_ *classical.ItemStats, ev *review.Evidence) { ev.SX2P = 0.001 }, review.Review, "misfit", "below 0.01"},
-		{"dif", func(_ *classical.ItemStats, ev *review.Evidence) { ev.DIFCategory, ev.DIFD, ev.DIFFavours = "C", -1.7, "reference" },
+		{"dif", func(_ *classical.ItemStats, ev *review.Evidence) {
+			ev.DIFCategory, ev.DIFD, ev.DIFFavours = "C", -1.7, "reference"
+		},
 			review.Review, "dif_c", "ETS category C, MH D-DIF −1.70) favouring the reference group"},
 		{"dif B", func(_ *classical.ItemStats, ev *review.Evidence) { ev.DIFCategory, ev.DIFD = "B", 1.1 }, review.Keep, "dif_b", "ETS category B"},
 		{"rare", func(st *classical.ItemStats, _ *review.Evidence) { st.Options[3].Prop = 0.02 }, review.Keep, "nonfunctioning_distractor", "option D (2.0 %) is chosen by fewer than 5 %"},
