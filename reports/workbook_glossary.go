@@ -3,6 +3,7 @@ package reports
 import (
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // wbTerm is a column of the workbook in words: its header label, what it
@@ -200,6 +201,14 @@ func wbMetaTerm(field string) wbTerm {
 // term is wbTermOf with the Items sheet's metadata columns.
 func (wb *workbook) term(sheet, field string) (wbTerm, bool) {
 	if t, ok := wbTermOf(sheet, field); ok {
+		if strings.HasPrefix(field, "raw_") && t.field == field {
+			// A domain subscore: the domain's name as domains.csv writes it.
+			for i := range rowsOf(wb.run.Domains) {
+				if d := tableCell(wb.run.Domains, i, "domain"); "raw_"+wbSlug(d) == field {
+					t.label = "Raw subscore: " + d
+				}
+			}
+		}
 		return t, true
 	}
 	if wb.meta[field] && (sheet == SheetItems || sheet == SheetPretest) {
@@ -278,4 +287,22 @@ func (wb *workbook) glossarySheet() *wbSheet {
 		}
 		return nil
 	}}
+}
+
+// wbSlug is a domain name as a column name: lower case, every run of other
+// characters than letters and digits one "_" ("Revenue Cycle/Finance" →
+// revenue_cycle_finance).
+func wbSlug(s string) string {
+	var b strings.Builder
+	us := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			us = false
+		} else if !us && b.Len() > 0 {
+			b.WriteByte('_')
+			us = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "_")
 }
