@@ -396,8 +396,14 @@ func TestReportChartsOnRequest(t *testing.T) {
 		if got := err == nil; got != c.charts {
 			t.Errorf("%s: charts/index.html written %v, want %v", c.name, got, c.charts)
 		}
-		if _, err := os.Stat(filepath.Join(dir, c.name, reports.FileReview)); err != nil {
+		page, err := os.ReadFile(filepath.Join(dir, c.name, reports.FileReview))
+		if err != nil {
 			t.Errorf("%s: no review page: %v", c.name, err)
+		}
+		// A spec without an exam name: the page is named for the run folder,
+		// never for the staging folder it was written in.
+		if want := "<title>Item review: " + c.name + "<"; !strings.Contains(string(page), want) {
+			t.Errorf("%s: review page lacks %q", c.name, want)
 		}
 	}
 }

@@ -548,7 +548,7 @@ func (b *reviewBuilder) exam() string {
 	if m := b.run.Manifest; m != nil && m.Options["exam"] != "" {
 		return m.Options["exam"]
 	}
-	return filepath.Base(filepath.Clean(b.run.Dir))
+	return b.run.FormName()
 }
 
 // items fills the table rows and cards: every item of item_stats.csv, then

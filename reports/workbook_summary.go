@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,7 +140,7 @@ func (wb *workbook) detailsSheet() *wbSheet {
 		exam = r.Summary.String("exam")
 	}
 	if exam == "" {
-		exam = filepath.Base(filepath.Clean(r.Dir))
+		exam = r.FormName()
 	}
 	s.add("Exam", "exam", exam, "")
 	if r.Summary != nil {
