@@ -390,6 +390,8 @@ func TestReportChartsOnRequest(t *testing.T) {
 	}{
 		{"default", "", false},
 		{"format", "report: {workbook: false, format: png}\n", true},
+		{"charts", "report: {workbook: false, charts: true}\n", true},
+		{"off", "report: {charts: false, format: svg}\n", false},
 	} {
 		runSpec(t, dir, c.name, base+c.report)
 		_, err := os.Stat(filepath.Join(dir, c.name, reports.DirCharts, "index.html"))

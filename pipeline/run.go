@@ -432,9 +432,13 @@ func (r *runner) run() (*Summary, error) {
 	// Report.
 	// The review page replaces the charts folder: PNG or SVG charts (and
 	// charts/index.html) are drawn only when the spec asks for them
-	// (report.charts: true, or a report.format).
-	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook,
-		Charts: (s.Report.Charts != nil && *s.Report.Charts) || s.Report.Format != "", Format: s.Report.Format}
+	// (report.charts: true, or a report.format without charts: false).
+	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook, Format: s.Report.Format}
+	if c := s.Report.Charts; c != nil {
+		rs.Charts = *c
+	} else {
+		rs.Charts = s.Report.Format != ""
+	}
 	rs.Review = rs.Workbook || rs.Charts || s.Report.Charts == nil
 	rs.Form, rs.Data = r.prefix, d
 	if b := s.BaseForm; b != nil && filepath.Base(filepath.Dir(s.Path(b.Params))) == "calibrate" {
