@@ -128,10 +128,18 @@ type wbSheetHeader struct {
 }
 
 // WriteWorkbook writes the calibration workbook of run as XLSX to w: the
-// sheets Summary, Items, Options, Pretest, Conversion, Candidates, Domains,
-// DIF, Equating and Projection, each present when the run has its files.
-// Every sheet has a frozen, filterable header and is an Excel table of the
-// sheet's name, so formulas can say =AVERAGE(Items[p]). Numbers are stored
+// test Summary (one printed page), then Items, Options, Pretest,
+// Conversion, Candidates, Domains, DIF, Equating, Anchors, Projection,
+// History, Pre vs post and Form comparison, each present when the run has
+// its files, then Run details (every figure of the JSON files and the
+// manifest) and the Glossary (every column of every sheet in words, with
+// its source, and the colours' legend). Headers are the Glossary's labels
+// of the CSV columns ("Corrected point-biserial", not rpbis_corrected); the
+// CSV files keep their machine names. Rows of items are coloured by
+// severity (wbSeverityConds). Every sheet prints landscape, fit to the
+// page's width, with its header row repeated, has a frozen, filterable
+// header and is an Excel table named for the sheet, so formulas can say
+// =AVERAGE(Items[[p (difficulty)]]). Numbers are stored
 // as numbers with formats by column, text as text (a cell that reads "=1+1"
 // stays text, never a formula). Candidates is written with excelize's
 // stream writer: a million rows take seconds and little memory.
