@@ -107,11 +107,12 @@ func TestStudyDriftScreening(t *testing.T) {
 				stat  DriftStatistic
 				alpha float64
 			}
-			configs := []config{{DriftB, 0.05}, {DriftB, 0.01}, {DriftLord, 0.05}, {DriftLordAB, 0.05}, {DriftArea, 0.05}}
+			configs := []config{{DriftB, 0.05}, {DriftB, 0.01}, {DriftLord, 0.05}, {DriftLordFull, 0.05}, {DriftLordB, 0.05}, {DriftLordB, 0.01}, {DriftLordAB, 0.05}, {DriftArea, 0.05}}
 			none := make([]tally, len(configs))
 			drift := make([]tally, len(configs))
 			var oldClean, oldDrops int
-			for s := range studySeeds {
+			seeds := studySeedCount()
+			for s := range seeds {
 				seed := uint64(s + 1)
 				k := s % studyAnchors
 				for _, scen := range []struct {
@@ -170,7 +171,7 @@ func TestStudyDriftScreening(t *testing.T) {
 					}
 				}
 			}
-			S := float64(studySeeds)
+			S := float64(seeds)
 			for a, cf := range configs {
 				t.Logf("%v %v α = %.2f: no drift: %.0f %% of seeds clean, %.1f %% of anchors dropped (limit hit %d×); shift 0.5: caught with ≤ 1 other in %.0f %% of seeds, %.2f other drops per seed (limit hit %d×)",
 					m, cf.stat, cf.alpha, 100*float64(none[a].clean)/S, 100*float64(none[a].drops)/(S*studyAnchors), none[a].limit,

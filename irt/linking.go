@@ -717,7 +717,7 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 		stat = DriftB
 	}
 	switch stat {
-	case DriftB, DriftLord, DriftLordAB, DriftArea:
+	case DriftB, DriftLord, DriftLordAB, DriftArea, DriftLordFull, DriftLordB:
 	default:
 		return DriftResult{}, fmt.Errorf("irt: drift screening: invalid statistic %v", stat)
 	}
@@ -739,10 +739,13 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 	}
 	dfOf := func(it Item) int {
 		switch {
-		case stat == DriftB, stat == DriftArea:
+		case stat == DriftB, stat == DriftArea, stat == DriftLordB:
 			return 1
 		case stat == DriftLordAB && it.Model != Rasch:
 			return 2
+		}
+		if tested, _ := driftCond(stat, it); tested != nil {
+			return len(tested)
 		}
 		return it.Model.NumParams()
 	}
@@ -804,7 +807,11 @@ func ScreenDriftSE(base, newForm []Item, covBase, covNew *mat.SymDense, opts Dri
 			it.ChiSq = it.Z * it.Z
 		} else {
 			delta, grad := driftComponents(stat, i, c, kb, kn, jac, opts.Link.ScaleD)
-			it.ChiSq, _ = driftChiSq(delta, grad, cb, cn)
+			if tested, cond := driftCond(stat, base[j]); tested != nil {
+				it.ChiSq, _ = driftChiSqCond(delta, grad, cb, cn, tested, cond)
+			} else {
+				it.ChiSq, _ = driftChiSq(delta, grad, cb, cn)
+			}
 		}
 		it.P = distuv.ChiSquared{K: float64(it.DF)}.Survival(it.ChiSq)
 	}
