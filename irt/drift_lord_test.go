@@ -35,12 +35,8 @@ func driftLordDelta(s DriftStatistic, j int, base, newForm []Item, m LinkMethod)
 	if ib.Model != Rasch {
 		d = append(d, ib.A-in.A/c.A)
 	}
-	if s == DriftLordAB || s == DriftLordB || s == DriftLordSplit {
-		d = append(d, ib.B()-c.Theta(in.B()))
-		if s != DriftLordAB && ib.Model == ThreePL {
-			d = append(d, logit(ib.C)-logit(in.C))
-		}
-		return d
+	if s == DriftLordAB {
+		return append(d, ib.B()-c.Theta(in.B()))
 	}
 	d = append(d, ib.D-(in.D-in.A*c.B/c.A))
 	if ib.Model == ThreePL {
@@ -200,15 +196,16 @@ func TestDriftChiSqCond(t *testing.T) {
 			t.Errorf("%s: X² = %.10g (ok %v), want %.10g", tc.name, got, ok, tc.want)
 		}
 	}
-	// The split: X²(a | c) + X²(b | a, c) = X²(a, b | c) (δ read here as
-	// (a, b, logit c)), and driftSplit reports the larger part.
+	// The split: X²(a | c) + X²(d | a, c) = X²(a, d | c), and driftSplit
+	// returns both parts.
 	xa, _ := driftChiSqCond(delta, grad, sig, cn, []int{0}, []int{2})
 	xd, _ := driftChiSqCond(delta, grad, sig, cn, []int{1}, []int{0, 2})
 	xad, _ := driftChiSqCond(delta, grad, sig, cn, []int{0, 1}, []int{2})
 	if !scalar.EqualWithinRel(xa+xd, xad, 1e-10) {
 		t.Errorf("X²(a | c) + X²(d | a, c) = %g + %g, want X²(a, d | c) = %g", xa, xd, xad)
 	}
-	if sa, sd := driftSplit(delta, grad, sig, cn, ThreePL); sa != xa || sd != xd {
+	it3 := NewItemIRT(ThreePL, 1, 0, 0.2)
+	if sa, sd := driftSplit(delta, grad, sig, cn, it3, it3); sa != xa || sd != xd {
 		t.Errorf("driftSplit = %g, %g, want %g, %g", sa, sd, xa, xd)
 	}
 	// c without variance: condition on nothing.

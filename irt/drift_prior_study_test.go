@@ -51,14 +51,14 @@ func studySandwichCov(r *Result, common []int, p studyPriors) *mat.SymDense {
 // information) and from the sandwich C − C P C (studyPriorSandwich): the
 // mean of δ_k²/Σ_kk should be 1 and the mean X² its df. Measured (20
 // seeds, 500 anchors): 2PL, both the same (no prior), a 0.96, d 1.16,
-// X² 2.10 on df 2; d given a (to first order DriftLordB's b given a)
+// X² 2.10 on df 2; d given a (DriftLordB)
 // 1.14 on df 1, 5.2 % beyond
 // χ²₁(0.95). 3PL with C: a 0.76, d 0.66, logit c 0.50, X² 2.46 on df 3,
 // 3.4 % beyond χ²₃(0.95): conservative; with the sandwich X² 3.42 on
 // df 3, and Σ not positive definite for 15 anchors (the likelihood alone
 // hardly determines their c): over-corrected. The conditional statistics
 // on C: (a, d) given logit c (DriftLord) 1.97 on df 2, 4.8 % beyond
-// χ²₂(0.95); d given a and logit c (to first order DriftLordB) 1.02 on
+// χ²₂(0.95); d given a and logit c (DriftLordB) 1.02 on
 // df 1, 5.6 % beyond χ²₁(0.95). On 60 seeds: 2PL d given a 1.06; 3PL full
 // X² 2.42 with C and 3.10 with the sandwich (42 of 1,500 not positive
 // definite), (a, d) given c 1.89, d given a and c 0.93. The test fails if a conditional statistic's mean is
