@@ -110,6 +110,8 @@ type MMLOptions struct {
 	// Progress, if non-nil, is called after each EM cycle on FitMML's
 	// goroutine.
 	Progress func(Cycle)
+
+	forceOakes bool // tests: central-difference Oakes information even where the one-pass one applies
 }
 
 // DegenerateItemsError reports free items that nobody answered correctly

@@ -349,9 +349,7 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 	if P == 0 {
 		return nil, nil
 	}
-	H := mat.NewDense(P, P, nil)
-	nw := min(f.o.Workers, P)
-	// The cache's parameters: the estimates.
+	// The estimates as items.
 	items := append([]Item(nil), f.items...)
 	np := f.model.NumParams()
 	for j := range items {
@@ -359,6 +357,25 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 			items[j] = mmlItemFromVec(f.model, b[o:o+np])
 		}
 	}
+	var H *mat.Dense
+	if f.mmlLouisApplies(items) {
+		H = f.louisHessian(items, f.mean, f.sd)
+	} else {
+		H = f.oakesHessian(b, items)
+	}
+	if err := f.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f.invertInfo(H, res), nil
+}
+
+// oakesHessian is the Hessian of log L (plus log priors) at the SE vector b
+// (items are b's items) by central differences of the Fisher-identity
+// gradient, column by column, in parallel over columns.
+func (f *mmlFit) oakesHessian(b []float64, items []Item) *mat.Dense {
+	P := len(b)
+	H := mat.NewDense(P, P, nil)
+	nw := min(f.o.Workers, P)
 	cache := f.buildLCache(items, f.logPrior)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -391,9 +408,14 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 		})
 	}
 	wg.Wait()
-	if err := f.ctx.Err(); err != nil {
-		return nil, err
-	}
+	return H
+}
+
+// invertInfo inverts the information −(H + Hᵀ)/2 by Cholesky into res.SE,
+// res.Cov and res.ParamCov, returning a warning if it is not positive
+// definite.
+func (f *mmlFit) invertInfo(H *mat.Dense, res *Result) []error {
+	P, _ := H.Dims()
 	info := mat.NewSymDense(P, nil)
 	for i := 0; i < P; i++ {
 		for k := i; k < P; k++ {
@@ -423,7 +445,7 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 	}
 	f.fillSE(cov, res)
 	res.ParamCov = cov
-	return warns, nil
+	return warns
 }
 
 func mmlFillNaN(s *mat.SymDense) {
