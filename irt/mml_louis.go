@@ -100,6 +100,18 @@ func (f *mmlFit) louisHessian(items []Item, mean, sd float64) *mat.Dense {
 	t.build(items, f.logPrior, d, false, false)
 	set := &d.comp
 	nb := t.nb
+	if f.model == Rasch && t.score {
+		// Every slope is 1: rows with the same raw score share one
+		// posterior, and only n and M enter the Rasch terms.
+		acc := newMMLLouisAcc(J, Q)
+		p := make([]float64, Q)
+		for sc, W := range d.scoreW {
+			if W > 0 {
+				t.louisPosterior(float64(sc), W, p, acc)
+			}
+		}
+		return f.louisAssemble(items, mean, sd, acc)
+	}
 	nn := 2 * nb // nibbles per row, as louisRows splits the bytes
 	npairs := mmlNibPairs(nn)
 	nBlocks := mmlLouisBlocks(set.n)
@@ -145,7 +157,6 @@ func (t *mmlTables) louisRows(set *mmlRows, lo, hi int, slopes bool, sc *mmlLoui
 	nb, Q := t.nb, t.Q
 	theta := t.theta[:Q]
 	p := sc.p[:Q]
-	nq := acc.nq[:Q]
 	nib := sc.nib
 	for i := lo; i < hi; i++ {
 		rb := set.bits[i*nb : (i+1)*nb]
@@ -153,24 +164,8 @@ func (t *mmlTables) louisRows(set *mmlRows, lo, hi int, slopes bool, sc *mmlLoui
 		for g, v := range rb {
 			S += t.tabA[g<<8|int(v)]
 		}
-		qlo, qhi, s := t.linearPosterior(S, p)
 		w := set.w[i]
-		var mu, m2 float64
-		for q := qlo; q <= qhi; q++ {
-			x := p[q] / s
-			p[q] = x
-			mu += x * theta[q]
-			m2 += x * theta[q] * theta[q]
-		}
-		vi := w * max(m2-mu*mu, 0)
-		for q := qlo; q <= qhi; q++ {
-			x := p[q] * w
-			nq[q] += x
-			row := acc.m2[q*Q:]
-			for r := q; r <= qhi; r++ {
-				row[r] += x * p[r]
-			}
-		}
+		qlo, qhi, mu, vi := t.louisPosterior(S, w, p, acc)
 		if !slopes {
 			continue
 		}
@@ -206,6 +201,32 @@ func (t *mmlTables) louisRows(set *mmlRows, lo, hi int, slopes bool, sc *mmlLoui
 			pair += nn - g
 		}
 	}
+}
+
+// louisPosterior computes the normalised posterior p of a complete row
+// with Σ_{x=1} a_j = S, adds w·p to acc.nq and w·p·pᵀ to acc.m2, and returns
+// the posterior's support, its mean and w times its variance.
+func (t *mmlTables) louisPosterior(S, w float64, p []float64, acc *mmlLouisAcc) (qlo, qhi int, mu, wv float64) {
+	Q := t.Q
+	theta := t.theta[:Q]
+	nq := acc.nq[:Q]
+	qlo, qhi, s := t.linearPosterior(S, p)
+	var m2 float64
+	for q := qlo; q <= qhi; q++ {
+		x := p[q] / s
+		p[q] = x
+		mu += x * theta[q]
+		m2 += x * theta[q] * theta[q]
+	}
+	for q := qlo; q <= qhi; q++ {
+		x := p[q] * w
+		nq[q] += x
+		row := acc.m2[q*Q:]
+		for r := q; r <= qhi; r++ {
+			row[r] += x * p[r]
+		}
+	}
+	return qlo, qhi, mu, w * max(m2-mu*mu, 0)
 }
 
 // linearPosterior sets p[lo..hi] to the unnormalised posterior

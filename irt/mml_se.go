@@ -24,7 +24,10 @@ import (
 // difference of this gradient, column by column (a fresh E-step at
 // β ± δ·e_k each time), which includes every cross-item and item–latent
 // term: this is Oakes' (1999) identity as mirt computes it
-// (SE.type = "Oakes"). Its negative is inverted by Cholesky.
+// (SE.type = "Oakes"). Its negative is inverted by Cholesky. For Rasch
+// and 2PL fits on complete data louisHessian computes the same matrix
+// analytically in one pass (Louis, 1982); the central differences remain
+// for the 3PL, missing responses, and as the tests' reference.
 //
 // Reference: Oakes, D. (1999). Direct calculation of the information
 // matrix via the EM algorithm. JRSS B, 61, 479–482. Chalmers, R. P. (2018).
