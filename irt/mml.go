@@ -112,7 +112,7 @@ type MMLOptions struct {
 	// goroutine.
 	Progress func(Cycle)
 
-	forceOakes bool // tests: central-difference Oakes information even where the one-pass one applies
+	forceOakes bool // tests: central differences of the gradient even where an analytic information applies
 }
 
 // DegenerateItemsError reports free items that nobody answered correctly

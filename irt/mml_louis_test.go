@@ -8,11 +8,14 @@ import (
 )
 
 // TestLouisMatchesOakes checks the one-pass observed information (Louis,
-// 1982) against the central differences of the Fisher-identity gradient
+// 1982), and the one-pass-per-parameter analytic Oakes information, against the central differences of the Fisher-identity gradient
 // (Oakes, 1999) that mirt computes: the two are the same matrix, so the
 // covariances agree to the differences' error (relative step 1e-5, error
 // about 1e-9 of the SEs' product in the inverse; 1e-6 allows for it).
 func TestLouisMatchesOakes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping 17 pairs of fits comparing the information matrices")
+	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	const J, N = 23, 3000
 	items2 := mmlBenchItems(rng, TwoPL, J)
@@ -26,6 +29,15 @@ func TestLouisMatchesOakes(t *testing.T) {
 	// Six items: identical patterns are collapsed into weighted rows.
 	r6 := Simulate(rng, items2[:6], theta)
 	r17 := Simulate(rng, items2[:17], theta) // a partial last byte with an empty last nibble
+	items3 := mmlBenchItems(rng, ThreePL, J)
+	r3 := Simulate(rng, items3, theta)
+	// Missing responses: 10 % of the cells.
+	r2m := Simulate(rng, items2, theta)
+	for i := range r2m.X {
+		if rng.Float64() < 0.1 {
+			r2m.X[i] = Missing
+		}
+	}
 	fixed := make([]bool, J)
 	start := make([]Item, J)
 	for j := 0; j < J; j += 3 {
@@ -46,6 +58,12 @@ func TestLouisMatchesOakes(t *testing.T) {
 		{"2pl-6items", r6, MMLOptions{Model: TwoPL}},
 		{"rasch-6items", r6, MMLOptions{Model: Rasch}},
 		{"2pl-17items", r17, MMLOptions{Model: TwoPL}},
+		// One pass per parameter (oakesAnalytic) against central differences.
+		{"3pl", r3, MMLOptions{Model: ThreePL, GuessPrior: DefaultGuessPrior(4)}},
+		{"3pl-anchored", r3, MMLOptions{Model: ThreePL, GuessPrior: DefaultGuessPrior(4), Fixed: fixed, Start: anchors3(items3, fixed)}},
+		{"2pl-missing", r2m, MMLOptions{Model: TwoPL}},
+		{"rasch-missing", r2m, MMLOptions{Model: Rasch}},
+		{"2pl-missing-anchored", r2m, MMLOptions{Model: TwoPL, Fixed: fixed, Start: start}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -84,4 +102,16 @@ func TestLouisMatchesOakes(t *testing.T) {
 			t.Logf("P=%d worst %.3g", P, worst)
 		})
 	}
+}
+
+// anchors3 returns the starting values with the items marked in fixed at
+// their generating values.
+func anchors3(items []Item, fixed []bool) []Item {
+	start := make([]Item, len(items))
+	for j, fx := range fixed {
+		if fx {
+			start[j] = items[j]
+		}
+	}
+	return start
 }

@@ -76,12 +76,13 @@ const (
 	mmlLCacheMax = 64 << 20 // bound on the cache, in float64s
 )
 
-// buildLCache computes the cache for items and logPrior, or returns nil if
+// buildLCache computes the cache for items and logPrior (for every row if
+// allRows, else for the rows of the general kernel), or returns nil if
 // no row uses the general kernel, the cache would be too large, or the
 // quadrature has more than 256 nodes.
-func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
+func (f *mmlFit) buildLCache(items []Item, logPrior []float64, allRows bool) *mmlLCache {
 	d, Q := f.d, f.Q
-	compGeneral := !mmlAllLinear(items) || f.want.r
+	compGeneral := !mmlAllLinear(items) || f.want.r || allRows
 	rows := d.part.n
 	if compGeneral {
 		rows += d.comp.n
@@ -364,7 +365,7 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 	if f.mmlLouisApplies(items) {
 		H = f.louisHessian(items, f.mean, f.sd)
 	} else {
-		H = f.oakesHessian(b, items)
+		H = f.oakesHessian(b, items, !f.o.forceOakes)
 	}
 	if err := f.ctx.Err(); err != nil {
 		return nil, err
@@ -373,13 +374,19 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 }
 
 // oakesHessian is the Hessian of log L (plus log priors) at the SE vector b
-// (items are b's items) by central differences of the Fisher-identity
-// gradient, column by column, in parallel over columns.
-func (f *mmlFit) oakesHessian(b []float64, items []Item) *mat.Dense {
+// (items are b's items), column by column, in parallel over columns: with
+// analytic, when every row's posterior is in the cache, by one pass per
+// column differentiating the posteriors exactly (oakesColumn), else by
+// central differences of the Fisher-identity gradient (two E-steps).
+func (f *mmlFit) oakesHessian(b []float64, items []Item, analytic bool) *mat.Dense {
 	P := len(b)
 	H := mat.NewDense(P, P, nil)
 	nw := min(f.o.Workers, P)
-	cache := f.buildLCache(items, f.logPrior)
+	cache := f.buildLCache(items, f.logPrior, analytic)
+	if analytic && cache != nil && (cache.comp != nil || f.d.comp.n == 0) {
+		f.oakesAnalytic(items, cache, H, nw)
+		return H
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var cancelled atomic.Bool
