@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -114,4 +115,48 @@ func anchors3(items []Item, fixed []bool) []Item {
 		}
 	}
 	return start
+}
+
+// TestInformationWorkers checks that the one-pass information (several row
+// blocks at this N) and InfitOutfit (several blocks of 4096) do not depend
+// on the number of goroutines: covariances and fit statistics are ==.
+func TestInformationWorkers(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	items := mmlBenchItems(rng, TwoPL, 20)
+	theta := make([]float64, 20_000)
+	for i := range theta {
+		theta[i] = rng.NormFloat64()
+	}
+	r := Simulate(rng, items, theta)
+	var covs [][]float64
+	var fits [][]MeanSquareFit
+	prev := runtime.GOMAXPROCS(0)
+	defer runtime.GOMAXPROCS(prev)
+	for _, w := range []int{1, 3} {
+		runtime.GOMAXPROCS(w)
+		res, err := FitMML(context.Background(), r, MMLOptions{Model: TwoPL, Workers: w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		P := res.ParamCov.SymmetricDim()
+		c := make([]float64, 0, P*P)
+		for i := 0; i < P; i++ {
+			for k := 0; k < P; k++ {
+				c = append(c, res.ParamCov.At(i, k))
+			}
+		}
+		covs = append(covs, c)
+		f, _ := InfitOutfit(res.Items, r, theta)
+		fits = append(fits, f)
+	}
+	for i := range covs[0] {
+		if covs[0][i] != covs[1][i] {
+			t.Fatalf("covariance %d: %v with 1 worker, %v with 3", i, covs[0][i], covs[1][i])
+		}
+	}
+	for j := range fits[0] {
+		if fits[0][j] != fits[1][j] {
+			t.Fatalf("item %d fit: %+v with 1 goroutine, %+v with 3", j, fits[0][j], fits[1][j])
+		}
+	}
 }
