@@ -175,16 +175,17 @@ func (s *mmlSeqEStep) estepDeriv(items []Item, logPrior []float64, want mmlWant,
 	for _, set := range []struct {
 		rows *mmlRows
 		p0   []float64
+		off  []int
 		win  []uint8
-	}{{&d.comp, c.comp, c.compWin}, {&d.part, c.part, c.partWin}} {
+	}{{&d.comp, c.comp, c.compOff, c.compWin}, {&d.part, c.part, c.partOff, c.partWin}} {
 		if set.rows.n == 0 {
 			continue
 		}
 		u := mmlUnit{set: set.rows, lo: 0, hi: set.rows.n}
 		if deriv {
-			t.runUnitDeriv(u, want, s.scratch, s.part, set.p0, set.win, dl)
+			t.runUnitDeriv(u, want, s.scratch, s.part, set.p0, set.off, set.win, dl)
 		} else {
-			t.runUnitCached(u, want, s.scratch, s.part, set.p0, set.win, dl)
+			t.runUnitCached(u, want, s.scratch, s.part, set.p0, set.off, set.win, dl)
 		}
 		s.total.add(s.part)
 	}
@@ -195,7 +196,7 @@ func (s *mmlSeqEStep) estepDeriv(items []Item, logPrior []float64, want mmlWant,
 
 // runUnitDeriv is runUnitCached with each row's weighted posterior replaced
 // by its derivative (see estepDeriv).
-func (t *mmlTables) runUnitDeriv(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, p0 []float64, win []uint8, dl *mmlDelta) {
+func (t *mmlTables) runUnitDeriv(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, p0 []float64, off []int, win []uint8, dl *mmlDelta) {
 	out.reset()
 	set := u.set
 	miss := set.miss != nil
@@ -226,16 +227,16 @@ func (t *mmlTables) runUnitDeriv(u mmlUnit, want mmlWant, sc *mmlScratch, out *m
 			continue // the item is missing in this row: its posterior does not move
 		}
 		lo, hi := int(win[2*i]), int(win[2*i+1])
-		pi := p0[i*Q : (i+1)*Q]
-		h = h[:Q]
+		pi := p0[off[i] : off[i]+hi-lo+1]
+		h = h[lo : hi+1]
 		var hbar float64
-		for q := lo; q <= hi; q++ {
-			hbar += pi[q] * h[q]
+		for k, x := range pi {
+			hbar += x * h[k]
 		}
 		w := set.w[i]
 		var mu float64
 		for q := lo; q <= hi; q++ {
-			x := w * pi[q] * (h[q] - hbar)
+			x := w * pi[q-lo] * (h[q-lo] - hbar)
 			p[q] = x
 			nq[q] += x
 			mu += x * theta[q]
