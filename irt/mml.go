@@ -103,8 +103,9 @@ type MMLOptions struct {
 	// accelerated run needs fewer cycles.
 	NoAcceleration bool
 	// SkipSE skips the standard errors (one pass over the rows for Rasch
-	// and 2PL fits on complete data, else 2·P extra E-steps for P free
-	// parameters): the standard errors of estimated parameters are then NaN
+	// and 2PL fits on complete data, else one pass over the cached
+	// posteriors per free parameter, or 2·P E-steps when the cache would
+	// exceed 64M values): the standard errors of estimated parameters are then NaN
 	// and Result.Cov is nil.
 	SkipSE bool
 
@@ -243,7 +244,9 @@ type mmlFit struct {
 // observed-data gradient is computed exactly through Fisher's identity (the
 // posterior expectation of the complete-data gradient) and differentiated
 // by central differences, which is Oakes' (1999) identity as mirt applies it
-// (SE.type = "Oakes"). For Rasch and 2PL fits on complete data (every item,
+// (SE.type = "Oakes"); where the posteriors fit in memory the derivative of
+// the E-step is taken analytically instead (mml_oakes.go). For Rasch and
+// 2PL fits on complete data (every item,
 // fixed ones too, with c = 0) the same matrix is computed exactly in one
 // pass over the rows by Louis' (1982) formula (see mml_louis.go), in about
 // the time of one E-step instead of 2·P. Priors, if any, enter the
