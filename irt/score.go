@@ -227,6 +227,7 @@ type scorer struct {
 	raschLike bool // every item has c = 0 and the same slope: raw score is sufficient
 
 	grid *scoreGrid // MLE and WLE starting values for complete rows of c = 0 items
+	walk *eapWalk   // EAP of complete rows of c = 0 items
 
 	// EAP tables over the prior nodes.
 	nodes  []float64
@@ -320,8 +321,103 @@ func newScorer(items []Item, m ScoringMethod, opts ScoreOptions) *scorer {
 				}
 			}
 		}
+		if s.allC0 {
+			s.walk = newEAPWalk(s.nodes, s.sumLQ, s.logW)
+		}
 	}
 	return s
+}
+
+// eapWalk computes the EAP of a complete row of c = 0 items without an
+// exponential per node. The log posterior is l_k = c_k + θ_k·S with
+// c_k = log w_k + Σ_j log Q_j(θ_k) and S = Σ_{x=1} a_j (Σ d_j cancels). On
+// equally spaced nodes (spacing h) with c concave, l_k − l_{k−1} =
+// Δc_k + h·S decreases in k: the mode is found by bisection and the
+// posterior walked outward from it, each node's weight the previous one's
+// times exp(Δc_k)·exp(h·S), until it falls below 1e-20 of the mode's (as
+// the MML E-step's linear kernel does). The result differs from the direct
+// sum by rounding (~1e-15) and the dropped tails (< 1e-18).
+type eapWalk struct {
+	h            float64
+	dc, fwd, bwd []float64
+}
+
+// newEAPWalk returns nil unless the nodes are equally spaced and c concave.
+func newEAPWalk(nodes, sumLQ, logW []float64) *eapWalk {
+	Q := len(nodes)
+	if Q < 3 {
+		return nil
+	}
+	h := (nodes[Q-1] - nodes[0]) / float64(Q-1)
+	w := &eapWalk{h: h, dc: make([]float64, Q), fwd: make([]float64, Q), bwd: make([]float64, Q)}
+	for k := 1; k < Q; k++ {
+		if math.Abs(nodes[k]-nodes[k-1]-h) > 1e-9*h {
+			return nil
+		}
+		w.dc[k] = sumLQ[k] + logW[k] - sumLQ[k-1] - logW[k-1]
+		if math.IsInf(w.dc[k], 0) || math.IsNaN(w.dc[k]) || (k > 1 && !(w.dc[k] <= w.dc[k-1])) {
+			return nil
+		}
+		w.fwd[k], w.bwd[k] = math.Exp(w.dc[k]), math.Exp(-w.dc[k])
+	}
+	return w
+}
+
+// eap returns the posterior mean and SD for Σ_{x=1} a_j = S, or false if
+// h·S is too large for the walk.
+func (w *eapWalk) eap(nodes []float64, S float64, p []float64) (PersonEstimate, bool) {
+	Q := len(nodes)
+	hs := w.h * S
+	if !(math.Abs(hs) < 600) {
+		return PersonEstimate{}, false
+	}
+	dc := w.dc[:Q]
+	qs := 0
+	for n := Q - 1; n > 0; {
+		half := n >> 1
+		if dc[qs+half+1]+hs > 0 {
+			qs += half + 1
+			n -= half + 1
+		} else {
+			n = half
+		}
+	}
+	r := math.Exp(hs)
+	ri := 1 / r
+	p[qs] = 1
+	s0 := 1.0
+	v := 1.0
+	q := qs + 1
+	for ; q < Q; q++ {
+		v *= w.fwd[q] * r
+		if v < mmlTiny {
+			break
+		}
+		p[q] = v
+		s0 += v
+	}
+	hi := q - 1
+	v = 1
+	for q = qs - 1; q >= 0; q-- {
+		v *= w.bwd[q+1] * ri
+		if v < mmlTiny {
+			break
+		}
+		p[q] = v
+		s0 += v
+	}
+	lo := q + 1
+	var s1 float64
+	for k := lo; k <= hi; k++ {
+		s1 += p[k] * nodes[k]
+	}
+	mean := s1 / s0
+	var s2 float64
+	for k := lo; k <= hi; k++ {
+		d := nodes[k] - mean
+		s2 += p[k] * d * d
+	}
+	return PersonEstimate{Theta: mean, SE: math.Sqrt(s2 / s0), Status: ScoreOK}, true
 }
 
 // scoreLogisticPair returns 1/(1 + e^(−z)) and 1/(1 + e^z) with one
@@ -568,6 +664,17 @@ func (s *scorer) eap(row []uint8, n int, ws *scoreWork) PersonEstimate {
 		ws.logL = make([]float64, Q)
 	}
 	ll := ws.logL[:Q]
+	if s.walk != nil && n == len(row) {
+		var sa float64
+		for j, v := range row {
+			if v == 1 {
+				sa += s.items[j].A
+			}
+		}
+		if e, ok := s.walk.eap(s.nodes, sa, ll); ok {
+			return e
+		}
+	}
 	copy(ll, s.sumLQ)
 	var sa float64
 	for j, v := range row {
