@@ -102,14 +102,18 @@ type MMLOptions struct {
 	// (Varadhan & Roland, 2008). Both converge to the same maximum; the
 	// accelerated run needs fewer cycles.
 	NoAcceleration bool
-	// SkipSE skips the standard errors (2·P extra E-steps for P free
-	// parameters): the standard errors of estimated parameters are then NaN
+	// SkipSE skips the standard errors (one pass over the rows for Rasch
+	// and 2PL fits on complete data, else one pass over the cached
+	// posteriors per free parameter, or 2·P E-steps when the cache would
+	// exceed 64M values): the standard errors of estimated parameters are then NaN
 	// and Result.Cov is nil.
 	SkipSE bool
 
 	// Progress, if non-nil, is called after each EM cycle on FitMML's
 	// goroutine.
 	Progress func(Cycle)
+
+	forceOakes bool // tests: central differences of the gradient even where an analytic information applies
 }
 
 // DegenerateItemsError reports free items that nobody answered correctly
@@ -240,8 +244,14 @@ type mmlFit struct {
 // observed-data gradient is computed exactly through Fisher's identity (the
 // posterior expectation of the complete-data gradient) and differentiated
 // by central differences, which is Oakes' (1999) identity as mirt applies it
-// (SE.type = "Oakes"). Priors, if any, enter the information. The histogram
-// weights of EmpiricalHistogram are treated as known.
+// (SE.type = "Oakes"); where the posteriors fit in memory the derivative of
+// the E-step is taken analytically instead (mml_oakes.go). For Rasch and
+// 2PL fits on complete data (every item,
+// fixed ones too, with c = 0) the same matrix is computed exactly in one
+// pass over the rows by Louis' (1982) formula (see mml_louis.go), in about
+// the time of one E-step instead of 2·P. Priors, if any, enter the
+// information. The histogram weights of EmpiricalHistogram are treated as
+// known.
 //
 // Free items nobody or everybody answered correctly give a
 // *DegenerateItemsError. Responses other than 0, 1 and Missing give an
@@ -249,7 +259,8 @@ type mmlFit struct {
 //
 // References: Bock, R. D. & Aitkin, M. (1981). Psychometrika, 46, 443–459.
 // Oakes, D. (1999). Direct calculation of the information matrix via the EM
-// algorithm. JRSS B, 61, 479–482. Varadhan, R. & Roland, C. (2008). Simple
+// algorithm. JRSS B, 61, 479–482. Louis, T. A. (1982). Finding the observed
+// information matrix when using the EM algorithm. JRSS B, 44, 226–233. Varadhan, R. & Roland, C. (2008). Simple
 // and globally convergent methods for accelerating the convergence of any
 // EM algorithm. Scandinavian Journal of Statistics, 35, 335–353.
 // Kim, S. (2006). A comparative study of IRT fixed parameter calibration

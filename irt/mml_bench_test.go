@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"sync"
 	"testing"
+	"time"
 )
 
 // mmlBenchItems returns n items of model m: a ~ lognormal(0.1, 0.3),
@@ -88,6 +89,42 @@ func BenchmarkFitMML(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("%v/N=%d/%s", c.m, c.n, kind), func(b *testing.B) {
 			benchmarkFitMML(b, c.m, c.n, 125, MMLOptions{SkipSE: !c.se})
+		})
+	}
+}
+
+// BenchmarkMMLStandardErrors times a fit without and with standard errors
+// on the same data and reports the cost of the SEs relative to the fit
+// (se_over_fit; the target is ≤ 3) and candidates/s of the fit with SEs.
+// The 1M cases are skipped under -short.
+func BenchmarkMMLStandardErrors(b *testing.B) {
+	for _, c := range []struct {
+		m Model
+		n int
+	}{
+		{TwoPL, 10_000}, {TwoPL, 100_000}, {TwoPL, 1_000_000},
+		{Rasch, 100_000}, {ThreePL, 10_000}, {ThreePL, 100_000},
+	} {
+		b.Run(fmt.Sprintf("%v/N=%d", c.m, c.n), func(b *testing.B) {
+			if c.n >= 1_000_000 && testing.Short() {
+				b.Skip("-short: skipping the 1M-candidate case")
+			}
+			r := mmlBenchResponses(c.m, c.n, 125)
+			var fit, all float64
+			for b.Loop() {
+				t0 := time.Now()
+				if _, err := FitMML(context.Background(), r, MMLOptions{Model: c.m, SkipSE: true}); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := FitMML(context.Background(), r, MMLOptions{Model: c.m}); err != nil {
+					b.Fatal(err)
+				}
+				fit += t1.Sub(t0).Seconds()
+				all += time.Since(t1).Seconds()
+			}
+			b.ReportMetric((all-fit)/fit, "se_over_fit")
+			b.ReportMetric(float64(c.n)*float64(b.N)/all, "candidates/s")
 		})
 	}
 }

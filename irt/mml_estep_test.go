@@ -166,7 +166,7 @@ func TestMMLEStepKernels(t *testing.T) {
 			// The cached E-step of the standard errors, after moving item 4's
 			// intercept.
 			f := &mmlFit{d: d, J: J, Q: len(q.Nodes), theta: q.Nodes, want: want, o: MMLOptions{Workers: 2}}
-			cache := f.buildLCache(items, logPrior)
+			cache := f.buildLCache(items, logPrior, false)
 			if cache == nil {
 				return // no row uses the general kernel
 			}

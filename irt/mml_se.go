@@ -24,7 +24,10 @@ import (
 // difference of this gradient, column by column (a fresh E-step at
 // β ± δ·e_k each time), which includes every cross-item and item–latent
 // term: this is Oakes' (1999) identity as mirt computes it
-// (SE.type = "Oakes"). Its negative is inverted by Cholesky.
+// (SE.type = "Oakes"). Its negative is inverted by Cholesky. For Rasch
+// and 2PL fits on complete data louisHessian computes the same matrix
+// analytically in one pass (Louis, 1982); the central differences remain
+// for the 3PL, missing responses, and as the tests' reference.
 //
 // Reference: Oakes, D. (1999). Direct calculation of the information
 // matrix via the EM algorithm. JRSS B, 61, 479–482. Chalmers, R. P. (2018).
@@ -62,9 +65,13 @@ func (f *mmlFit) seVector(x []float64) []float64 {
 // below mmlSETiny of the mode is dropped, identically at β ± δ, so the
 // truncation cancels in the central differences.
 type mmlLCache struct {
-	comp, part       []float64 // rows × Q; comp nil when complete rows use the linear or score kernels
-	compWin, partWin []uint8   // per row: first and last node kept
-	items            []Item    // the items and log prior the cache was built for
+	// Each row's posterior on its window of nodes, rows one after another
+	// (row i's node q at off[i] + q − first); comp nil when complete rows
+	// use the linear or score kernels.
+	comp, part       []float64
+	compOff, partOff []int
+	compWin, partWin []uint8 // per row: first and last node kept
+	items            []Item  // the items and log prior the cache was built for
 	logPrior         []float64
 }
 
@@ -73,12 +80,13 @@ const (
 	mmlLCacheMax = 64 << 20 // bound on the cache, in float64s
 )
 
-// buildLCache computes the cache for items and logPrior, or returns nil if
+// buildLCache computes the cache for items and logPrior (for every row if
+// allRows, else for the rows of the general kernel), or returns nil if
 // no row uses the general kernel, the cache would be too large, or the
 // quadrature has more than 256 nodes.
-func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
+func (f *mmlFit) buildLCache(items []Item, logPrior []float64, allRows bool) *mmlLCache {
 	d, Q := f.d, f.Q
-	compGeneral := !mmlAllLinear(items) || f.want.r
+	compGeneral := !mmlAllLinear(items) || f.want.r || allRows
 	rows := d.part.n
 	if compGeneral {
 		rows += d.comp.n
@@ -89,21 +97,23 @@ func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
 	t := newMMLTables(f.J, Q, f.theta)
 	t.build(items, logPrior, d, true, d.part.n > 0)
 	c := &mmlLCache{items: append([]Item(nil), items...), logPrior: append([]float64(nil), logPrior...)}
-	fill := func(set *mmlRows) ([]float64, []uint8) {
-		out := make([]float64, set.n*Q)
+	fill := func(set *mmlRows) ([]float64, []int, []uint8) {
+		off := make([]int, set.n)
 		win := make([]uint8, 2*set.n)
 		nw := max(1, min(f.o.Workers, set.n/1024))
+		bufs := make([][]float64, nw)
 		var wg sync.WaitGroup
 		for w := 0; w < nw; w++ {
 			lo, hi := w*set.n/nw, (w+1)*set.n/nw
 			wg.Go(func() {
 				nb := t.nb
+				p := make([]float64, Q)
+				buf := make([]float64, 0, (hi-lo)*Q/3)
 				for i := lo; i < hi; i++ {
 					var mb []uint8
 					if set.miss != nil {
 						mb = set.miss[i*nb : (i+1)*nb]
 					}
-					p := out[i*Q : (i+1)*Q]
 					t.rowLogLik(set.bits[i*nb:(i+1)*nb], mb, p)
 					m := math.Inf(-1)
 					for _, v := range p {
@@ -121,21 +131,36 @@ func (f *mmlFit) buildLCache(items []Item, logPrior []float64) *mmlLCache {
 						p[q] = e
 						s += e
 					}
-					for q := range p {
-						p[q] /= s
+					off[i] = len(buf)
+					for q := first; q <= last; q++ {
+						buf = append(buf, p[q]/s)
 					}
 					win[2*i], win[2*i+1] = uint8(first), uint8(last)
 				}
+				bufs[w] = buf
 			})
 		}
 		wg.Wait()
-		return out, win
+		// One slice, the workers' parts in row order.
+		n := 0
+		for _, b := range bufs {
+			n += len(b)
+		}
+		out := make([]float64, 0, n)
+		for w, b := range bufs {
+			lo, hi := w*set.n/nw, (w+1)*set.n/nw
+			for i := lo; i < hi; i++ {
+				off[i] += len(out)
+			}
+			out = append(out, b...)
+		}
+		return out, off, win
 	}
 	if compGeneral && d.comp.n > 0 {
-		c.comp, c.compWin = fill(&d.comp)
+		c.comp, c.compOff, c.compWin = fill(&d.comp)
 	}
 	if d.part.n > 0 {
-		c.part, c.partWin = fill(&d.part)
+		c.part, c.partOff, c.partWin = fill(&d.part)
 	}
 	return c
 }
@@ -162,18 +187,19 @@ func (s *mmlSeqEStep) estepCached(items []Item, logPrior []float64, want mmlWant
 	s.total.reset()
 	for _, u := range s.units {
 		var p0 []float64
+		var off []int
 		var win []uint8
 		switch {
 		case u.score:
 		case u.set == &d.comp:
-			p0, win = c.comp, c.compWin
+			p0, off, win = c.comp, c.compOff, c.compWin
 		default:
-			p0, win = c.part, c.partWin
+			p0, off, win = c.part, c.partOff, c.partWin
 		}
 		if p0 == nil {
 			t.runUnit(d, u, want, s.scratch, s.part)
 		} else {
-			t.runUnitCached(u, want, s.scratch, s.part, p0, win, dl)
+			t.runUnitCached(u, want, s.scratch, s.part, p0, off, win, dl)
 		}
 		s.total.add(s.part)
 	}
@@ -183,7 +209,7 @@ func (s *mmlSeqEStep) estepCached(items []Item, logPrior []float64, want mmlWant
 
 // runUnitCached is runUnit with each row's posterior taken from the cache
 // p0 and reweighted by dl.
-func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, p0 []float64, win []uint8, dl *mmlDelta) {
+func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, p0 []float64, off []int, win []uint8, dl *mmlDelta) {
 	out.reset()
 	set := u.set
 	miss := set.miss != nil
@@ -211,19 +237,19 @@ func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *
 			fac = dl.f0
 		}
 		lo, hi := int(win[2*i]), int(win[2*i+1])
-		pi := p0[i*Q : (i+1)*Q]
+		pi := p0[off[i] : off[i]+hi-lo+1]
 		var s float64
 		if fac != nil {
 			fac = fac[:Q]
 			for q := lo; q <= hi; q++ {
-				v := pi[q] * fac[q]
+				v := pi[q-lo] * fac[q]
 				p[q] = v
 				s += v
 			}
 		} else {
 			for q := lo; q <= hi; q++ {
-				p[q] = pi[q]
-				s += pi[q]
+				p[q] = pi[q-lo]
+				s += pi[q-lo]
 			}
 		}
 		scale := set.w[i] / s
@@ -349,9 +375,7 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 	if P == 0 {
 		return nil, nil
 	}
-	H := mat.NewDense(P, P, nil)
-	nw := min(f.o.Workers, P)
-	// The cache's parameters: the estimates.
+	// The estimates as items.
 	items := append([]Item(nil), f.items...)
 	np := f.model.NumParams()
 	for j := range items {
@@ -359,7 +383,32 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 			items[j] = mmlItemFromVec(f.model, b[o:o+np])
 		}
 	}
-	cache := f.buildLCache(items, f.logPrior)
+	var H *mat.Dense
+	if f.mmlLouisApplies(items) {
+		H = f.louisHessian(items, f.mean, f.sd)
+	} else {
+		H = f.oakesHessian(b, items, !f.o.forceOakes)
+	}
+	if err := f.ctx.Err(); err != nil {
+		return nil, err
+	}
+	return f.invertInfo(H, res), nil
+}
+
+// oakesHessian is the Hessian of log L (plus log priors) at the SE vector b
+// (items are b's items), column by column, in parallel over columns: with
+// analytic, when every row's posterior is in the cache, by one pass per
+// column differentiating the posteriors exactly (oakesColumn), else by
+// central differences of the Fisher-identity gradient (two E-steps).
+func (f *mmlFit) oakesHessian(b []float64, items []Item, analytic bool) *mat.Dense {
+	P := len(b)
+	H := mat.NewDense(P, P, nil)
+	nw := min(f.o.Workers, P)
+	cache := f.buildLCache(items, f.logPrior, analytic)
+	if analytic && cache != nil && (cache.comp != nil || f.d.comp.n == 0) {
+		f.oakesAnalytic(items, cache, H, nw)
+		return H
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var cancelled atomic.Bool
@@ -391,9 +440,14 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 		})
 	}
 	wg.Wait()
-	if err := f.ctx.Err(); err != nil {
-		return nil, err
-	}
+	return H
+}
+
+// invertInfo inverts the information −(H + Hᵀ)/2 by Cholesky into res.SE,
+// res.Cov and res.ParamCov, returning a warning if it is not positive
+// definite.
+func (f *mmlFit) invertInfo(H *mat.Dense, res *Result) []error {
+	P, _ := H.Dims()
 	info := mat.NewSymDense(P, nil)
 	for i := 0; i < P; i++ {
 		for k := i; k < P; k++ {
@@ -423,7 +477,7 @@ func (f *mmlFit) standardErrors(x []float64, res *Result) ([]error, error) {
 	}
 	f.fillSE(cov, res)
 	res.ParamCov = cov
-	return warns, nil
+	return warns
 }
 
 func mmlFillNaN(s *mat.SymDense) {

@@ -72,8 +72,15 @@ func TestFitMMLMirt(t *testing.T) {
 					t.Errorf("%s: c = %.4f, want %.4f (mirt)", w.Name, it.C, w.G)
 				}
 				se := res.SE[j]
+				// Rasch and 2PL SEs agree with mirt's Oakes SEs to 0.2 % (1 %
+				// allowed); the 3PL's to 5.4 % (lsat7, a weakly identified
+				// fit: 10 % allowed).
+				seTol := 0.01
+				if c.model == ThreePL {
+					seTol = 0.10
+				}
 				relSE := func(what string, got, want float64) {
-					if math.Abs(got/want-1) > 0.10 {
+					if math.Abs(got/want-1) > seTol {
 						t.Errorf("%s: SE(%s) = %.4f, want %.4f (mirt)", w.Name, what, got, want)
 					}
 				}

@@ -97,3 +97,21 @@ func BenchmarkScoreAll(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkInfitOutfit computes item and person mean squares for 125 2PL
+// items from the generating abilities.
+func BenchmarkInfitOutfit(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			items, r := scoreBenchData(n, 125, TwoPL)
+			theta := make([]float64, n)
+			for i := range theta {
+				theta[i] = float64(i%97)/24 - 2
+			}
+			for b.Loop() {
+				InfitOutfit(items, r, theta)
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "candidates/s")
+		})
+	}
+}

@@ -16,7 +16,7 @@ import (
 // LinkSettings are the options of linking a new form to the base scale.
 type LinkSettings struct {
 	Method         string  // stocking-lord (default), haebara, mean-mean or mean-sigma
-	DriftStatistic string  // lord (default: Lord's chi-square), b-se (the b difference over its SE) or none
+	DriftStatistic string  // lord (default: Lord's chi-square, slope and difficulty parts), lord-b (difficulty part), b-se (the b difference over its SE) or none
 	DriftAlpha     float64 // family-wise α of the drift screen; zero means 0.05
 	DriftMaxDrop   float64 // largest share of anchors the screen may drop; zero means 0.20
 	ScaleD         float64 // metric of both parameter files: 1 (default) or 1.7/1.702
@@ -65,13 +65,16 @@ func Link(ctx context.Context, out *Output, prefix string, base, newForm FormPar
 	o := linking.Options{Method: m, Alpha: s.DriftAlpha, MaxDropShare: s.DriftMaxDrop, CovBase: base.Cov, CovNew: newForm.Cov}
 	switch s.DriftStatistic {
 	case "", "lord":
-		o.Statistic = irt.DriftLord
+		// Zero: the linking default, irt.DriftLordSplit (irt.DriftB when
+		// a common item's model differs between the forms).
+	case "lord-b":
+		o.Statistic = irt.DriftLordB
 	case "b-se":
 		o.Statistic = irt.DriftB
 	case "none":
 		o.NoDrift = true
 	default:
-		return nil, Inputf("drift statistic %q: want lord, b-se or none", s.DriftStatistic)
+		return nil, Inputf("drift statistic %q: want lord, lord-b, b-se or none", s.DriftStatistic)
 	}
 	if !(s.DriftAlpha >= 0 && s.DriftAlpha < 0.5) {
 		return nil, Inputf("drift alpha %g: want a level in (0, 0.5)", s.DriftAlpha)

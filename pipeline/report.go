@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path/filepath"
 
+	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/reports"
 )
 
@@ -14,6 +15,11 @@ type ReportSettings struct {
 	Charts   bool   // charts/ with index.html
 	Format   string // chart format: png (default) or svg
 	Review   bool   // review.html, the item-review page
+	Form     string // the form's name on the test summary; "" means the run folder's name
+	BaseRun  string // the base form's run folder of a linked run, for the Form comparison sheet
+	// Data, when set, gives the candidates' groups for the pass rates by
+	// group (scores.csv has no group column).
+	Data *analysis.Dataset
 }
 
 // Report is the report stage: the workbook, the charts and the item-review
@@ -38,15 +44,25 @@ func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (
 	if s.Charts {
 		chartsDir = filepath.Join(dir, reports.DirCharts)
 	}
-	res, err := reports.ReportContext(ctx, dir, xlsx, chartsDir, format)
+	run, err := reports.ReadRun(dir)
+	if err != nil {
+		return nil, err
+	}
+	run.Form, run.Date, run.BaseDir = s.Form, out.started.UTC().Format("2006-01-02"), s.BaseRun
+	if d := s.Data; d != nil {
+		run.Groups, run.IDs = make([]string, len(d.Candidates)), make([]string, len(d.Candidates))
+		for i, c := range d.Candidates {
+			run.Groups[i], run.IDs[i] = c.Group, c.ID
+		}
+	}
+	if run.Form == "" {
+		run.Form = filepath.Base(filepath.Clean(out.Dir()))
+	}
+	res, err := reports.ReportRun(ctx, run, xlsx, chartsDir, format)
 	if err != nil {
 		return nil, err
 	}
 	if s.Review {
-		run, err := reports.ReadRun(dir)
-		if err != nil {
-			return nil, err
-		}
 		if err := reports.WriteReviewFile(filepath.Join(dir, reports.FileReview), run, reports.ReviewOptions{}); err != nil {
 			return nil, err
 		}

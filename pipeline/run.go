@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -37,6 +38,7 @@ type Summary struct {
 	LinkA          *float64       `json:"link_A,omitempty"`
 	LinkB          *float64       `json:"link_B,omitempty"`
 	Decisions      map[string]int `json:"pretest_decisions,omitempty"`
+	ItemDecisions  map[string]int `json:"item_decisions,omitempty"` // operational items by decision (analyze/item_review.csv)
 	DIFC           []string       `json:"dif_category_c,omitempty"`
 	Flagged        int            `json:"items_flagged"`              // items with a flag other than a rare distractor
 	RareDistractor int            `json:"items_rare_distractor_only"` // items whose only flag is a rarely chosen distractor
@@ -354,6 +356,7 @@ func (r *runner) run() (*Summary, error) {
 	}
 
 	// DIF.
+	var difRes *reports.DIFFile
 	ds := DIFSettings{Focal: s.DIF.Focal, Reference: s.DIF.Reference, Match: s.DIF.Match}
 	switch {
 	case s.DIF.Skip:
@@ -365,11 +368,25 @@ func (r *runner) run() (*Summary, error) {
 			df, err := DIF(r.ctx, out, r.at("dif"), d, ds)
 			if err == nil {
 				sum.DIFC = df.FlaggedC
+				difRes = df
 			}
 			return err
 		}); err != nil {
 			return nil, err
 		}
+	}
+
+	// Operational item review (analyze/item_review.csv), with the fit and
+	// DIF evidence of the stages above.
+	if err := r.stage("review", func() error {
+		items, err := ItemReview(out, r.at("analyze"), d, cl, cs.Thresholds, cal, difRes)
+		sum.ItemDecisions = map[string]int{}
+		for _, it := range items {
+			sum.ItemDecisions[string(it.Decision)]++
+		}
+		return err
+	}); err != nil {
+		return nil, err
 	}
 
 	// Pretest review.
@@ -427,9 +444,21 @@ func (r *runner) run() (*Summary, error) {
 	}
 
 	// Report.
-	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook, Charts: s.Report.Charts == nil || *s.Report.Charts, Format: s.Report.Format}
-	rs.Review = rs.Workbook || rs.Charts
-	if rs.Workbook || rs.Charts {
+	// The review page replaces the charts folder: PNG or SVG charts (and
+	// charts/index.html) are drawn only when the spec asks for them
+	// (report.charts: true, or a report.format without charts: false).
+	rs := ReportSettings{Workbook: s.Report.Workbook == nil || *s.Report.Workbook, Format: s.Report.Format}
+	if c := s.Report.Charts; c != nil {
+		rs.Charts = *c
+	} else {
+		rs.Charts = s.Report.Format != ""
+	}
+	rs.Review = rs.Workbook || rs.Charts || s.Report.Charts == nil
+	rs.Form, rs.Data = r.prefix, d
+	if b := s.BaseForm; b != nil && filepath.Base(filepath.Dir(s.Path(b.Params))) == "calibrate" {
+		rs.BaseRun = filepath.Dir(filepath.Dir(s.Path(b.Params)))
+	}
+	if rs.Workbook || rs.Charts || rs.Review {
 		if err := r.stage("report", func() error {
 			res, err := Report(r.ctx, out, r.prefix, rs)
 			if err == nil {

@@ -106,7 +106,7 @@ base_form: {params: form1/calibrate/params.csv, responses: data/responses.csv, i
 	for _, st := range m.Stages {
 		stages = append(stages, st.Name)
 	}
-	if got := strings.Join(stages, ","); got != "ingest,analyze,calibrate,equate,scale,score,dif,pretest,project" {
+	if got := strings.Join(stages, ","); got != "ingest,analyze,calibrate,equate,scale,score,dif,review,pretest,project" {
 		t.Errorf("manifest stages %s", got)
 	}
 }

@@ -249,6 +249,7 @@ type chartData struct {
 	raw       []float64 // persons' raw scores
 	scale     []float64 // scale scores
 	passes    struct{ pass, total int }
+	groups    map[string]*passCount // passes by the data's group (Run.Groups)
 	thetaCut  float64
 	hasCut    bool
 	rawCut    float64
@@ -258,6 +259,9 @@ type chartData struct {
 	options   map[string][]chartOption
 	convTheta map[int]float64 // conversion.csv raw → θ
 }
+
+// passCount counts candidates and those who passed.
+type passCount struct{ pass, total int }
 
 // chartOption is one option's proportions choosing it in the score fifths.
 type chartOption struct {
@@ -338,8 +342,26 @@ func loadChartData(r *Run) (*chartData, error) {
 			if file == FileScores {
 				if k := headerIndex(h, "pass"); k >= 0 && k < len(rec) {
 					cd.passes.total++
+					passed := false
 					if v := strings.ToLower(rec[k]); v == "true" || v == "1" || v == "pass" {
 						cd.passes.pass++
+						passed = true
+					}
+					// By the data's group (Run.Groups, in the order of
+					// scores.csv, checked by examinee_id).
+					if i := cd.passes.total - 1; i < len(r.Groups) && i < len(r.IDs) && len(rec) > 0 && r.IDs[i] == rec[0] && r.Groups[i] != "" {
+						if cd.groups == nil {
+							cd.groups = map[string]*passCount{}
+						}
+						g := cd.groups[r.Groups[i]]
+						if g == nil {
+							g = &passCount{}
+							cd.groups[r.Groups[i]] = g
+						}
+						g.total++
+						if passed {
+							g.pass++
+						}
 					}
 				}
 			}

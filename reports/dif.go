@@ -52,6 +52,9 @@ type DIFFile struct {
 	FlaggedC   []string `json:"category_c_items"`
 	Matching   string   `json:"matching"`
 	Method     string   `json:"method"`
+	// Results are the study's items (not written to dif.json), for the
+	// operational item review.
+	Results []dif.Result `json:"-"`
 }
 
 // NewDIFFile summarises a Mantel–Haenszel study of the reference and focal
@@ -59,7 +62,7 @@ type DIFFile struct {
 // criterion match.
 func NewDIFFile(res []dif.Result, groups []dif.Group, reference, focal string, match dif.Match) *DIFFile {
 	s := &DIFFile{Reference: reference, Focal: focal, Items: len(res), FlaggedC: []string{},
-		Matching: match.String(), Method: difMethod(match)}
+		Matching: match.String(), Method: difMethod(match), Results: res}
 	for _, x := range groups {
 		switch x {
 		case dif.Reference:

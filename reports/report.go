@@ -35,6 +35,11 @@ func ReportContext(ctx context.Context, runDir, xlsxPath, chartsDir, format stri
 	if err != nil {
 		return nil, err
 	}
+	return ReportRun(ctx, run, xlsxPath, chartsDir, format)
+}
+
+// ReportRun is ReportContext over a run folder already read.
+func ReportRun(ctx context.Context, run *Run, xlsxPath, chartsDir, format string) (*ReportResult, error) {
 	res := &ReportResult{}
 	if xlsxPath != "" {
 		if err := writeFileAtomic(xlsxPath, func(w *bufio.Writer) error { return writeWorkbookStable(w, run) }); err != nil {
@@ -46,6 +51,7 @@ func ReportContext(ctx context.Context, runDir, xlsxPath, chartsDir, format stri
 		return nil, err
 	}
 	if chartsDir != "" {
+		var err error
 		if res.Charts, err = WriteChartsContext(ctx, chartsDir, run, format); err != nil {
 			return res, err
 		}

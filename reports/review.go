@@ -413,6 +413,25 @@ func buildReview(run *Run, opts ReviewOptions) (*reviewPage, error) {
 	if opts.ThetaPoints <= 0 {
 		opts.ThetaPoints = 41
 	}
+	// The workbook's test summary and the page are built from one build
+	// (the run's tables do not change once read).
+	if c := run.review; c != nil && c.opts == opts {
+		return c.page, nil
+	}
+	page, err := buildReviewPage(run, opts)
+	if err == nil {
+		run.review = &reviewCache{opts: opts, page: page}
+	}
+	return page, err
+}
+
+// reviewCache is a run's review page as built for opts.
+type reviewCache struct {
+	opts ReviewOptions
+	page *reviewPage
+}
+
+func buildReviewPage(run *Run, opts ReviewOptions) (*reviewPage, error) {
 	cd, err := loadChartData(run)
 	if err != nil {
 		return nil, err
@@ -529,7 +548,7 @@ func (b *reviewBuilder) exam() string {
 	if m := b.run.Manifest; m != nil && m.Options["exam"] != "" {
 		return m.Options["exam"]
 	}
-	return filepath.Base(filepath.Clean(b.run.Dir))
+	return b.run.FormName()
 }
 
 // items fills the table rows and cards: every item of item_stats.csv, then
@@ -638,7 +657,12 @@ func (b *reviewBuilder) items(page *reviewPage) error {
 		it.FlagText = strings.Join(labels, ", ")
 		dk := strings.ToLower(it.Decision)
 		it.decisionKey = dk
-		it.Attention = len(it.Flags) > 0 || (dk != "" && dk != "promote" && dk != "keep")
+		// A note alone (a rarely chosen distractor) needs no attention.
+		serious := false
+		for _, f := range it.Flags {
+			serious = serious || f.Severity != "low"
+		}
+		it.Attention = serious || (dk != "" && dk != "promote" && dk != "keep")
 		if it.Attention {
 			page.Attention++
 		}
@@ -808,6 +832,11 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 	sum := run.Summary
 	sumSrc := run.rel(run.Path(FileSummary))
 	add("Exam", b.exam(), sumSrc)
+	add("Form", run.FormName(), "")
+	add("Date", run.RunDate(), "start of the run (manifest.json)")
+	if sum == nil {
+		add("Classical analysis", "not run", "no summary.json in the run folder")
+	}
 	if x, ok := sum.Number("candidates"); ok {
 		add("Candidates (N)", fmtNum(x, 0), sumSrc)
 	}
@@ -860,16 +889,42 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 		if se, ok := sum.Number("alpha_se"); ok {
 			v += " (SE " + fmtNum(se, 3) + ")"
 		}
-		add("Coefficient alpha (KR-20)", v, sumSrc)
+		add("Coefficient alpha (KR-20)", v, sumSrc+" alpha (Cronbach, 1951), alpha_se: asymptotic SE (van Zyl, Neudecker & Nel, 2000; Duhachek & Iacobucci, 2004), as psych::alpha")
 	}
 	if x, ok := sum.Number("sem"); ok {
-		add("SEM (raw points)", fmtNum(x, 2), sumSrc)
+		add("SEM (raw points)", fmtNum(x, 2), sumSrc+" sem = SD·√(1 − α)")
 	}
+	if cs, ok := weightedMean(run.Conversion, "csem"); ok {
+		add("SEM (scale points)", fmtNum(cs, 1), "mean CSEM of "+run.rel(run.Path(FileConversion))+" weighted by its count column (candidates at each raw score)")
+	}
+	marginal := false
 	for _, k := range []string{"marginal_reliability", "reliability"} {
 		if x, ok := run.Fit.Number(k); ok {
 			add("Marginal reliability", fmtNum(x, 3), run.rel(run.Path(FileFit)))
+			marginal = true
 			break
 		}
+	}
+	if !marginal {
+		if se2, ok := weightedMeanSq(run.Conversion, "theta_se"); ok {
+			sd, okSD := 0.0, false
+			if pop, ok := run.Accuracy.Get("population").(JSONObject); ok {
+				sd, okSD = pop.Number("sd")
+			}
+			if !okSD {
+				sd, okSD = run.Fit.Number("latent_sd")
+			}
+			if okSD && sd > 0 {
+				add("Marginal reliability", fmtNum(sd*sd/(sd*sd+se2), 3),
+					"σ²/(σ² + mean SE²) (Green, Bock, Humphreys, Linn & Reckase, 1984): σ the latent SD of accuracy.json (else fit.json), SE² the squared theta_se of conversion.csv weighted by count")
+			}
+		}
+	}
+	if run.Fit == nil && run.Params == nil {
+		add("Calibration", "not run", "no fit.json or params.csv in the run folder")
+	}
+	if run.Scale == nil && run.Conversion == nil {
+		add("Raw cut", "not run", "no scale.json or conversion.csv (the spec gives no cut)")
 	}
 	if b.hasCut {
 		add("θ at the cut", fmtNum(b.thetaCut, 3), run.rel(run.Path(FileScale)))
@@ -929,6 +984,10 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 	} else if x, detail, ok := projectedPassRate(run); ok {
 		add("Projected pass rate", fmtPct(x, 1), detail)
 	}
+	if acc == nil {
+		add("Projected pass rate", "not run", "no accuracy.json (project stage)")
+		add("Classification accuracy / consistency", "not run", "no accuracy.json (project stage)")
+	}
 	for _, k := range []struct{ key, name string }{{"lee_2010", "Lee 2010"}, {"rudner", "Rudner"}} {
 		if o, ok := acc.Get(k.key).(JSONObject); ok {
 			a, ok1 := o.Number("accuracy")
@@ -972,6 +1031,12 @@ func (b *reviewBuilder) summary(page *reviewPage) {
 			v += fmt.Sprintf("; pass/fail differs for %d of %d candidates", differ, total)
 		}
 		add("Pre- against post-equating", v, run.rel(run.Path(FilePrePost)))
+	}
+	for _, f := range irtSummary(run) {
+		add(f.Label, f.Value, f.Source)
+	}
+	for _, f := range groupPassRates(run, b.cd.groups) {
+		add(f.Label, f.Value, f.Source)
 	}
 	// Counts of flags and decisions over the items on the page.
 	flagN := map[string]int{}
@@ -1052,4 +1117,54 @@ func roundCell(s string, places int) string {
 		return s
 	}
 	return strconv.FormatFloat(x, 'f', places, 64)
+}
+
+// FormName is the form's name on the test summary: Form when set, else the
+// run folder's name.
+func (r *Run) FormName() string {
+	if r.Form != "" {
+		return r.Form
+	}
+	return filepath.Base(filepath.Clean(r.Dir))
+}
+
+// RunDate is the day of the run, YYYY-MM-DD: Date when set, else the date of
+// manifest.json's start time; "" when neither is known.
+func (r *Run) RunDate() string {
+	if r.Date != "" {
+		return r.Date
+	}
+	if m := r.Manifest; m != nil && len(m.Started) >= 10 {
+		return m.Started[:10]
+	}
+	return ""
+}
+
+// weightedMean is the mean of column col of t weighted by its count column.
+func weightedMean(t *Table, col string) (float64, bool) {
+	var s, n float64
+	for i := range rowsOf(t) {
+		x, ok1 := tableFloat(t, i, col)
+		w, ok2 := tableFloat(t, i, "count")
+		if ok1 && ok2 && w > 0 {
+			s += w * x
+			n += w
+		}
+	}
+	return s / n, n > 0
+}
+
+// weightedMeanSq is the mean of the squares of column col of t weighted by
+// its count column.
+func weightedMeanSq(t *Table, col string) (float64, bool) {
+	var s, n float64
+	for i := range rowsOf(t) {
+		x, ok1 := tableFloat(t, i, col)
+		w, ok2 := tableFloat(t, i, "count")
+		if ok1 && ok2 && w > 0 {
+			s += w * x * x
+			n += w
+		}
+	}
+	return s / n, n > 0
 }

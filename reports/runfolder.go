@@ -91,7 +91,21 @@ type Run struct {
 	Anchors, History, PrePost              *Table
 	Summary, Fit, Scale, Linking, Accuracy JSONObject
 
-	paths map[string]string // file name → path of the copy in use
+	// Form and Date name the form and the day of the run on the test
+	// summary; empty means the folder's name and manifest.json's start
+	// date (the run stage sets both, since its manifest is written last).
+	Form, Date string
+	// BaseDir is the run folder of the base form of a linked run ("": not
+	// known), for the Form comparison sheet.
+	BaseDir string
+	// Groups are the candidates' group labels (the data's group column,
+	// which DIF compares) in the order of scores.csv, for the pass rates by
+	// group; nil: not known. A row whose examinee_id differs from IDs[k]
+	// counts in no group.
+	Groups, IDs []string
+
+	paths  map[string]string // file name → path of the copy in use
+	review *reviewCache      // the review page once built (buildReview)
 }
 
 // ReadRun reads the run folder dir. It looks for each known file by name at

@@ -1,12 +1,15 @@
 package reports
 
 import (
+	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -29,6 +32,8 @@ const (
 	SheetAnchors    = "Anchors"
 	SheetHistory    = "History"
 	SheetPrePost    = "Pre vs post"
+	SheetDetails    = "Run details"
+	SheetGlossary   = "Glossary"
 )
 
 // Number formats of workbook columns.
@@ -46,6 +51,10 @@ const (
 // table continues on "Candidates (2)" and so on.
 const excelMaxRows = 1048576
 
+// wbFastZipRows is the number of candidates above which the workbook is
+// compressed at deflate's fastest level.
+const wbFastZipRows = 100_000
+
 // candidateSheetRows is the row limit of a Candidates sheet (a variable so
 // that tests can exercise the overflow).
 var candidateSheetRows = excelMaxRows
@@ -58,6 +67,9 @@ var (
 	wbGreen = wbCondStyle{fill: "C6EFCE", font: "006100"}
 	wbCut   = wbCondStyle{fill: "BDD7EE", font: "1F3864", bold: true}
 	wbKey   = wbCondStyle{bold: true}
+	// wbNote is the pale fill of a row whose only finding is a note for
+	// the item writer (a rarely chosen distractor).
+	wbNote = wbCondStyle{fill: "EEF3F8", font: "44546A"}
 )
 
 type wbCondStyle struct {
@@ -79,16 +91,20 @@ type wbColumn struct {
 	passFail bool   // true/false written as "pass"/"fail"
 	format   string // number format of numeric cells
 	center   bool   // booleans and pass/fail: centred
+	wrap     bool   // long text: wrapped in print and on screen
 	width    float64
+	field    string // the machine name of the column (the CSV header); name is its label
 }
 
 // wbSheet is one sheet: a header, its columns and a stream of rows.
 type wbSheet struct {
-	name   string
-	cols   []*wbColumn
-	rows   func(emit func([]any) error) error
-	conds  []wbCond
-	freeze int // columns frozen besides the header row
+	name      string
+	cols      []*wbColumn
+	rows      func(emit func([]any) error) error
+	conds     []wbCond
+	freeze    int  // columns frozen besides the header row
+	onePage   bool // print on one page (the Summary)
+	printCols int  // print only the first printCols columns; 0: all
 }
 
 type workbook struct {
@@ -98,25 +114,48 @@ type workbook struct {
 	conds  map[wbCondStyle]int
 	header [3]int                    // header styles: text (left), number (right), boolean (centre)
 	passes struct{ pass, total int } // pass column of scores.csv as written
+	// headers lists every sheet's header labels as written, for the
+	// Glossary (and its test).
+	headers []wbSheetHeader
+	meta    map[string]bool // item metadata columns of item_stats.csv (no glossary entry of their own)
+}
+
+// wbSheetHeader is one sheet's columns: labels and machine names.
+type wbSheetHeader struct {
+	sheet  string
+	labels []string
+	fields []string
 }
 
 // WriteWorkbook writes the calibration workbook of run as XLSX to w: the
-// sheets Summary, Items, Options, Pretest, Conversion, Candidates, Domains,
-// DIF, Equating and Projection, each present when the run has its files.
-// Every sheet has a frozen, filterable header and is an Excel table of the
-// sheet's name, so formulas can say =AVERAGE(Items[p]). Numbers are stored
+// test Summary (one printed page), then Items, Options, Pretest,
+// Conversion, Candidates, Domains, DIF, Equating, Anchors, Projection,
+// History, Pre vs post and Form comparison, each present when the run has
+// its files, then Run details (every figure of the JSON files and the
+// manifest) and the Glossary (every column of every sheet in words, with
+// its source, and the colours' legend). Headers are the Glossary's labels
+// of the CSV columns ("Corrected point-biserial", not rpbis_corrected); the
+// CSV files keep their machine names. Rows of items are coloured by
+// severity (wbSeverityConds). Every sheet prints landscape, fit to the
+// page's width, with its header row repeated, has a frozen, filterable
+// header and is an Excel table named for the sheet, so formulas can say
+// =AVERAGE(Items[[p (difficulty)]]). Numbers are stored
 // as numbers with formats by column, text as text (a cell that reads "=1+1"
 // stays text, never a formula). Candidates is written with excelize's
 // stream writer: a million rows take seconds and little memory.
 func WriteWorkbook(w io.Writer, run *Run) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	wb := &workbook{f: f, run: run, styles: map[string]int{}, conds: map[wbCondStyle]int{}}
+	wb := &workbook{f: f, run: run, styles: map[string]int{}, conds: map[wbCondStyle]int{}, meta: map[string]bool{}}
+	page, err := buildReview(run, ReviewOptions{})
+	if err != nil {
+		return err
+	}
 	for i, align := range []string{"left", "right", "center"} {
 		id, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "1F3864"},
 			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Border:    []excelize.Border{{Type: "bottom", Color: "1F3864", Style: 1}},
-			Alignment: &excelize.Alignment{Horizontal: align, Vertical: "center"}})
+			Alignment: &excelize.Alignment{Horizontal: align, Vertical: "center", WrapText: true}})
 		if err != nil {
 			return fmt.Errorf("reports: workbook: %w", err)
 		}
@@ -137,6 +176,9 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 		wb.projectionSheet(),
 		wb.tableSheet(SheetHistory, run.History, nil),
 		wb.tableSheet(SheetPrePost, run.PrePost, nil),
+		wb.textSheet(SheetComparison, wb.formComparison()),
+		{name: SheetDetails}, // filled after Candidates, whose pass count it reports
+		nil,                  // Glossary, written last from the headers of the others
 	}
 	if err := f.SetSheetName("Sheet1", SheetSummary); err != nil {
 		return fmt.Errorf("reports: workbook: %w", err)
@@ -151,6 +193,17 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 		if err != nil {
 			return fmt.Errorf("reports: %w", err)
 		}
+		if n > wbFastZipRows {
+			// Deflate at its fastest level: at a million candidates the
+			// default level spends half the report's time compressing.
+			f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+				zw := zip.NewWriter(w)
+				zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+					return flate.NewWriter(w, flate.BestSpeed)
+				})
+				return zw
+			})
+		}
 		candSheets = append(candSheets, SheetCandidates)
 		for k := 2; (k-1)*(candidateSheetRows-1) < n; k++ {
 			candSheets = append(candSheets, fmt.Sprintf("%s (%d)", SheetCandidates, k))
@@ -158,9 +211,12 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 	}
 	for i, s := range specs {
 		var names []string
-		if i == 4 {
+		switch {
+		case i == 4:
 			names = candSheets
-		} else if s != nil {
+		case i == len(specs)-1:
+			names = []string{SheetGlossary}
+		case s != nil:
 			names = []string{s.name}
 		}
 		for _, n := range names {
@@ -175,13 +231,19 @@ func WriteWorkbook(w io.Writer, run *Run) error {
 		}
 	}
 	for _, s := range specs {
+		if s != nil && s.name == SheetDetails {
+			s = wb.detailsSheet()
+		}
 		if s != nil {
 			if err := wb.writeSheet(s); err != nil {
 				return err
 			}
 		}
 	}
-	if err := wb.writeSheet(wb.summarySheet()); err != nil {
+	if err := wb.writeSheet(wb.summarySheet(page)); err != nil {
+		return err
+	}
+	if err := wb.writeSheet(wb.glossarySheet()); err != nil {
 		return err
 	}
 	if err := f.SetDocProps(&excelize.DocProperties{Title: "itemlab calibration workbook",
@@ -200,7 +262,7 @@ func (wb *workbook) numStyle(format string) (int, error) {
 		return id, nil
 	}
 	fm := format
-	id, err := wb.f.NewStyle(&excelize.Style{CustomNumFmt: &fm})
+	id, err := wb.f.NewStyle(&excelize.Style{CustomNumFmt: &fm, Alignment: &excelize.Alignment{Vertical: "top"}})
 	if err != nil {
 		return 0, fmt.Errorf("reports: workbook: %w", err)
 	}
@@ -213,7 +275,7 @@ func (wb *workbook) centerStyle() (int, error) {
 	if id, ok := wb.styles["center"]; ok {
 		return id, nil
 	}
-	id, err := wb.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center"}})
+	id, err := wb.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "top"}})
 	if err != nil {
 		return 0, fmt.Errorf("reports: workbook: %w", err)
 	}
@@ -248,14 +310,18 @@ type wbStream struct {
 	conds []wbCond
 	sw    *excelize.StreamWriter
 	row   int // last row written
+	// printCols, when positive, limits the print area to the first
+	// printCols columns (the Items sheet prints what a committee reads).
+	printCols int
 }
 
 // writeSheet streams s to its sheet (already created).
 func (wb *workbook) writeSheet(s *wbSheet) error {
-	st, err := wb.beginStream(s.name, s.cols, s.freeze, s.conds)
+	st, err := wb.beginStream(s.name, s.cols, s.freeze, s.conds, s.onePage)
 	if err != nil {
 		return err
 	}
+	st.printCols = s.printCols
 	if err := s.rows(st.add); err != nil {
 		return fmt.Errorf("reports: workbook sheet %s: %w", s.name, err)
 	}
@@ -264,7 +330,7 @@ func (wb *workbook) writeSheet(s *wbSheet) error {
 
 // beginStream sets up the sheet name: print layout, frozen header (and
 // freeze columns), column widths and number formats, and the header row.
-func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds []wbCond) (*wbStream, error) {
+func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds []wbCond, onePage bool) (*wbStream, error) {
 	f := wb.f
 	fail := func(err error) (*wbStream, error) {
 		return nil, fmt.Errorf("reports: workbook sheet %s: %w", name, err)
@@ -282,13 +348,42 @@ func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds
 	if width > 180 {
 		paper = 8 // A3
 	}
+	tall := &zero
+	if onePage {
+		tall = &one
+	}
 	if err := f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &paper,
-		FitToWidth: &one, FitToHeight: &zero}); err != nil {
+		FitToWidth: &one, FitToHeight: tall}); err != nil {
+		return fail(err)
+	}
+	if err := f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: &wbMargin, Right: &wbMargin,
+		Top: &wbMarginTop, Bottom: &wbMarginTop}); err != nil {
+		return fail(err)
+	}
+	if err := f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{OddHeader: "&L&\"Calibri,Bold\"" + wbHeaderText(wb.run) + "&R&A",
+		OddFooter: "&LPrinted from itemlab's report.xlsx&RPage &P of &N"}); err != nil {
 		return fail(err)
 	}
 	sw, err := f.NewStreamWriter(name)
 	if err != nil {
 		return fail(err)
+	}
+	// Human headers: the Glossary's label of each machine name, unique.
+	used := map[string]bool{}
+	for _, c := range cols {
+		if c.field == "" {
+			c.field = c.name
+		}
+		label := c.field
+		if t, ok := wb.term(name, c.field); ok {
+			label = t.label
+		}
+		for k := 2; used[strings.ToLower(label)]; k++ {
+			label = fmt.Sprintf("%s (%d)", strings.TrimSuffix(label, fmt.Sprintf(" (%d)", k-1)), k)
+		}
+		used[strings.ToLower(label)] = true
+		c.name = label
+		c.width = math.Min(math.Max(c.width, math.Min(float64(utf8.RuneCountInString(label))/2+4, 30)), 70)
 	}
 	top, pane := "A2", "bottomLeft"
 	if freeze > 0 {
@@ -303,7 +398,15 @@ func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds
 		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
 			return fail(err)
 		}
-		if c.center {
+		if c.wrap {
+			id, err := wb.wrapStyle()
+			if err != nil {
+				return nil, err
+			}
+			if err := sw.SetColStyle(i+1, i+1, id); err != nil {
+				return fail(err)
+			}
+		} else if c.center {
 			id, err := wb.centerStyle()
 			if err != nil {
 				return nil, err
@@ -311,8 +414,12 @@ func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds
 			if err := sw.SetColStyle(i+1, i+1, id); err != nil {
 				return fail(err)
 			}
-		} else if c.format != "" && !c.text {
-			id, err := wb.numStyle(c.format)
+		} else {
+			format := c.format
+			if c.text || format == "" {
+				format = "General"
+			}
+			id, err := wb.numStyle(format)
 			if err != nil {
 				return nil, err
 			}
@@ -332,8 +439,22 @@ func (wb *workbook) beginStream(name string, cols []*wbColumn, freeze int, conds
 		}
 		head[i] = excelize.Cell{StyleID: st, Value: c.name}
 	}
-	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 18}); err != nil {
+	hh := 18.0
+	for _, c := range cols {
+		if n := utf8.RuneCountInString(c.name); float64(n) > c.width-2 {
+			hh = 32 // a long label wraps onto two lines
+		}
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: hh}); err != nil {
 		return fail(err)
+	}
+	h := wbSheetHeader{sheet: name}
+	for _, c := range cols {
+		h.labels = append(h.labels, c.name)
+		h.fields = append(h.fields, c.field)
+	}
+	if !strings.HasPrefix(name, SheetCandidates+" (") {
+		wb.headers = append(wb.headers, h)
 	}
 	return &wbStream{wb: wb, name: name, cols: cols, conds: conds, sw: sw, row: 1}, nil
 }
@@ -344,6 +465,26 @@ func (s *wbStream) add(cells []any) error {
 		return fmt.Errorf("more than %d rows", excelMaxRows-1)
 	}
 	s.row++
+	lines := 1
+	for i, c := range s.cols {
+		if !c.wrap || i >= len(cells) {
+			continue
+		}
+		var n int
+		switch v := cells[i].(type) {
+		case string:
+			n = utf8.RuneCountInString(v)
+		case excelize.Cell:
+			if t, ok := v.Value.(string); ok {
+				n = utf8.RuneCountInString(t)
+			}
+		}
+		// About 1.2 characters of text per unit of column width.
+		lines = max(lines, int(math.Ceil(float64(n)/(1.2*c.width))))
+	}
+	if lines > 1 {
+		return s.sw.SetRow("A"+strconv.Itoa(s.row), cells, excelize.RowOpts{Height: math.Min(15*float64(lines), 409)})
+	}
 	return s.sw.SetRow("A"+strconv.Itoa(s.row), cells)
 }
 
@@ -370,6 +511,13 @@ func (s *wbStream) finish() error {
 	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles",
 		RefersTo: "'" + s.name + "'!$1:$1", Scope: s.name}); err != nil {
 		return fail(err)
+	}
+	if s.printCols > 0 && s.printCols < len(s.cols) {
+		last, _ := excelize.ColumnNumberToName(s.printCols)
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area",
+			RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", s.name, last, max(s.row, 2)), Scope: s.name}); err != nil {
+			return fail(err)
+		}
 	}
 	if err := s.sw.Flush(); err != nil {
 		return fail(err)
@@ -418,7 +566,7 @@ func newWBColumns(header []string, sample [][]string) []*wbColumn {
 			name = name + "_" + strconv.Itoa(k+1)
 		}
 		seen[strings.ToLower(h)]++
-		c := &wbColumn{name: name}
+		c := &wbColumn{name: name, field: name}
 		lh := strings.ToLower(h)
 		c.text = wbTextColumns[lh] || strings.HasSuffix(lh, "_id")
 		c.passFail = lh == "pass"
@@ -631,7 +779,7 @@ func (wb *workbook) tableSheet(name string, t *Table, conds []wbCond) *wbSheet {
 // wbColLetter returns the column letter of the column name in cols.
 func wbColLetter(cols []*wbColumn, name string) string {
 	for i, c := range cols {
-		if c.name == name {
+		if c.field == name || (c.field == "" && c.name == name) {
 			l, _ := excelize.ColumnNumberToName(i + 1)
 			return l
 		}
@@ -639,11 +787,17 @@ func wbColLetter(cols []*wbColumn, name string) string {
 	return ""
 }
 
-// itemsSheet joins item_stats.csv and params.csv by item_id: the classical
-// columns, then the IRT columns (a params column whose name item_stats
-// already uses is prefixed "irt_"). Items only in params.csv come last.
+// itemsSheet joins item_stats.csv, the decisions (item_review.csv for
+// operational items, pretest.csv for pretest items) and the IRT parameters
+// by item_id: the classical columns, decision, reasons and notes, then the
+// parameter columns (params.csv's n, domain and status, which repeat
+// item_stats', are left out). For a linked form the parameters are the
+// linked ones (equate/params.csv, on the base form's scale) and the column
+// Parameters says so. Items only in the parameter table come last. Rows are
+// coloured by severity (Glossary: Colours).
 func (wb *workbook) itemsSheet() *wbSheet {
-	st, pa := wb.run.ItemStats, wb.run.Params
+	st := wb.run.ItemStats
+	pa, paNote := wb.itemParams()
 	if st == nil && pa == nil {
 		return nil
 	}
@@ -652,24 +806,33 @@ func (wb *workbook) itemsSheet() *wbSheet {
 		s.freeze = 1
 		return s
 	}
+	// Item metadata: item_stats.csv columns between the statistics and the
+	// flags that the glossary does not know (see ItemStatsTable).
+	for _, h := range st.Header {
+		if _, ok := wbTermOf(SheetItems, h); !ok {
+			wb.meta[h] = true
+		}
+	}
+	decisions, _, _ := readRunTable(wb.run, reviewDecisionPaths)
+	decRow, preRow := tableRowIndex(decisions), tableRowIndex(wb.run.Pretest)
 	joined := &Table{Header: append([]string(nil), st.Header...)}
+	joined.Header = append(joined.Header, "decision", "reasons", "notes")
+	nst := len(joined.Header)
 	idCol := tableCol(st, "item_id")
 	var pcols []int
 	if pa != nil && tableCol(pa, "item_id") >= 0 {
 		have := map[string]bool{}
-		for _, h := range st.Header {
+		for _, h := range joined.Header {
 			have[h] = true
 		}
 		for i, h := range pa.Header {
-			if h == "item_id" {
+			if h == "item_id" || have[h] {
 				continue
 			}
 			pcols = append(pcols, i)
-			if have[h] {
-				h = "irt_" + h
-			}
 			joined.Header = append(joined.Header, h)
 		}
+		joined.Header = append(joined.Header, "params_scale")
 	}
 	byID := map[string][]string{}
 	var paOrder []string
@@ -683,13 +846,22 @@ func (wb *workbook) itemsSheet() *wbSheet {
 		}
 	}
 	used := map[string]bool{}
-	addRow := func(base []string, p []string) {
+	addRow := func(base []string, id string, p []string) {
 		row := make([]string, len(joined.Header))
 		copy(row, base)
+		if i, ok := decRow[id]; ok {
+			row[nst-3], row[nst-2], row[nst-1] = tableCell(decisions, i, "decision"), tableCell(decisions, i, "reasons"), tableCell(decisions, i, "notes")
+		} else if i, ok := preRow[id]; ok {
+			t := wb.run.Pretest
+			row[nst-3], row[nst-2], row[nst-1] = tableCell(t, i, "decision"), tableCell(t, i, "reasons"), tableCell(t, i, "notes")
+		}
 		for n, i := range pcols {
 			if p != nil && i < len(p) {
-				row[len(st.Header)+n] = p[i]
+				row[nst+n] = p[i]
 			}
+		}
+		if p != nil && len(pcols) > 0 {
+			row[len(row)-1] = paNote[id]
 		}
 		joined.Rows = append(joined.Rows, row)
 	}
@@ -699,7 +871,7 @@ func (wb *workbook) itemsSheet() *wbSheet {
 			id = r[idCol]
 		}
 		used[id] = true
-		addRow(r, byID[id])
+		addRow(r, id, byID[id])
 	}
 	for _, id := range paOrder {
 		if !used[id] {
@@ -707,15 +879,136 @@ func (wb *workbook) itemsSheet() *wbSheet {
 			if idCol >= 0 {
 				base[idCol] = id
 			}
-			addRow(base, byID[id])
+			addRow(base, id, byID[id])
 		}
 	}
+	joined = wbReorder(joined, wbItemsFirst)
 	s := wb.tableSheet(SheetItems, joined, nil)
 	s.freeze = 1
-	if l := wbColLetter(s.cols, "flags"); l != "" {
-		s.conds = append(s.conds, wbCond{fmt.Sprintf(`LEN($%s2)>0`, l), wbAmber})
+	for i, c := range s.cols {
+		if c.field == "notes" {
+			s.printCols = i + 1
+		}
 	}
+	for _, c := range s.cols {
+		switch c.field {
+		case "notes":
+			c.wrap, c.width = true, 60
+		case "reasons", "flags":
+			c.wrap, c.width = true, 28
+		case "params_scale":
+			c.wrap, c.width = true, 30
+		}
+	}
+	s.conds = append(s.conds, wbSeverityConds(s.cols)...)
 	return s
+}
+
+// itemParams is the parameter table of the Items sheet and, by item, the
+// scale its parameters are on: params.csv (this form's calibration, with
+// the item fit); for a linked form the linked a, b, c, d and standard
+// errors of equate/params.csv over it; then the pretest items' anchored
+// parameters (pretest/anchored_params.csv), which are on the same scale as
+// the operational ones they were anchored to.
+func (wb *workbook) itemParams() (*Table, map[string]string) {
+	r := wb.run
+	note := map[string]string{}
+	pa := r.Params
+	linked, linkedRel, _ := readRunTable(r, reviewLinkedPaths)
+	if linked != nil && r.Path(FileParams) == filepath.Join(r.Dir, filepath.FromSlash(linkedRel)) {
+		linked = nil
+	}
+	anchored, anchoredRel, _ := readRunTable(r, reviewAnchoredPaths)
+	if pa == nil {
+		pa = linked
+		if pa == nil {
+			pa = anchored
+		}
+	}
+	if pa == nil {
+		return nil, note
+	}
+	out := &Table{Header: pa.Header}
+	row := map[string]int{}
+	k := tableCol(pa, "item_id")
+	own := "this form's calibration (" + r.rel(r.Path(FileParams)) + ")"
+	for _, rec := range pa.Rows {
+		if k < len(rec) {
+			row[rec[k]] = len(out.Rows)
+			note[rec[k]] = own
+		}
+		out.Rows = append(out.Rows, append([]string(nil), rec...))
+	}
+	overlay := func(t *Table, rel, what string, add bool) {
+		if t == nil || t == pa {
+			return
+		}
+		kt := tableCol(t, "item_id")
+		for i, rec := range t.Rows {
+			if kt < 0 || kt >= len(rec) {
+				continue
+			}
+			id := rec[kt]
+			j, ok := row[id]
+			if ok && add {
+				continue // add: only items the table lacks (the pretest items)
+			}
+			if !ok {
+				if !add {
+					continue
+				}
+				j = len(out.Rows)
+				row[id] = j
+				out.Rows = append(out.Rows, make([]string, len(out.Header)))
+				out.Rows[j][k] = id
+			}
+			for c, h := range out.Header {
+				if h == "item_id" {
+					continue
+				}
+				if v := tableCell(t, i, h); v != "" {
+					out.Rows[j][c] = v
+				}
+			}
+			note[id] = what + " (" + rel + ")"
+		}
+	}
+	if linked != nil {
+		overlay(linked, linkedRel, "linked to the base form's scale", false)
+	}
+	if anchored != nil {
+		overlay(anchored, anchoredRel, "anchored calibration of a pretest item", true)
+	}
+	return out, note
+}
+
+// wbSeverityConds colour a row by its decision and flags: red for a key
+// problem (check_key, reject, a negative discrimination flag), amber for a
+// reason to review (review, revise, or any flag but a rare distractor
+// without a decision), pale for a row whose only finding is a rarely chosen
+// distractor, green for a pretest item to promote. The first rule that
+// holds colours the row.
+func wbSeverityConds(cols []*wbColumn) []wbCond {
+	d, f := wbColLetter(cols, "decision"), wbColLetter(cols, "flags")
+	var conds []wbCond
+	if d != "" {
+		conds = append(conds, wbCond{fmt.Sprintf(`OR($%[1]s2="check_key",$%[1]s2="reject")`, d), wbRed})
+	}
+	if f != "" {
+		conds = append(conds, wbCond{fmt.Sprintf(`ISNUMBER(SEARCH("negative_discrimination",$%s2))`, f), wbRed})
+	}
+	if d != "" {
+		conds = append(conds, wbCond{fmt.Sprintf(`OR($%[1]s2="review",$%[1]s2="revise")`, d), wbAmber})
+	}
+	if f != "" {
+		conds = append(conds,
+			wbCond{fmt.Sprintf(`$%s2="nonfunctioning_distractor"`, f), wbNote},
+			wbCond{fmt.Sprintf(`LEN($%s2)>0`, f), wbAmber})
+	}
+	if d != "" {
+		conds = append(conds, wbCond{fmt.Sprintf(`$%s2="promote"`, d), wbGreen})
+	}
+	return conds
 }
 
 // optionsSheet is options.csv with the key rows in bold.
@@ -737,13 +1030,12 @@ func (wb *workbook) pretestSheet() *wbSheet {
 		return nil
 	}
 	s.freeze = 1
-	if l := wbColLetter(s.cols, "decision"); l != "" {
-		s.conds = []wbCond{
-			{fmt.Sprintf(`$%s2="reject"`, l), wbRed},
-			{fmt.Sprintf(`$%s2="revise"`, l), wbAmber},
-			{fmt.Sprintf(`$%s2="promote"`, l), wbGreen},
+	for _, c := range s.cols {
+		if c.field == "notes" {
+			c.wrap, c.width = true, 60
 		}
 	}
+	s.conds = wbSeverityConds(s.cols)
 	return s
 }
 
@@ -881,13 +1173,13 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 		if c.passFail {
 			passCol = i
 		}
-		if c.name == "raw" {
+		if c.field == "raw" || c.name == "raw" {
 			rawCol = i
 		}
 	}
 	rawCut, hasRawCut := runRawCut(wb.run)
 	k := 0
-	st, err := wb.beginStream(sheets[k], cols, 1, nil)
+	st, err := wb.beginStream(sheets[k], cols, 1, nil, false)
 	if err != nil {
 		return err
 	}
@@ -898,7 +1190,7 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 				return err
 			}
 			k++
-			if st, err = wb.beginStream(sheets[k], cols, 1, nil); err != nil {
+			if st, err = wb.beginStream(sheets[k], cols, 1, nil, false); err != nil {
 				return err
 			}
 		}
@@ -932,7 +1224,7 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 		return err
 	}
 	for k++; k < len(sheets); k++ { // fewer rows than lines: finish empty sheets
-		if st, err = wb.beginStream(sheets[k], cols, 1, nil); err != nil {
+		if st, err = wb.beginStream(sheets[k], cols, 1, nil, false); err != nil {
 			return err
 		}
 		if err := st.finish(); err != nil {
@@ -940,4 +1232,85 @@ func (wb *workbook) writeCandidates(file string, sheets []string) error {
 		}
 	}
 	return nil
+}
+
+// wrapStyle wraps long text (notes, reasons) at the column's width.
+func (wb *workbook) wrapStyle() (int, error) {
+	if id, ok := wb.styles["wrap"]; ok {
+		return id, nil
+	}
+	id, err := wb.f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
+	if err != nil {
+		return 0, fmt.Errorf("reports: workbook: %w", err)
+	}
+	wb.styles["wrap"] = id
+	return id, nil
+}
+
+// Page margins in inches: narrow, so that wide tables print large.
+var (
+	wbMargin    = 0.4
+	wbMarginTop = 0.6
+)
+
+// wbHeaderText is the printed page header: the exam and form.
+func wbHeaderText(r *Run) string {
+	exam := r.Summary.String("exam")
+	if exam == "" {
+		exam = r.FormName()
+	}
+	return strings.ReplaceAll(exam, "&", "&&")
+}
+
+// wbItemsFirst are the Items columns a committee reads, first and printed,
+// in this order; the others follow on screen.
+var wbItemsFirst = []string{"item_id", "domain", "status", "key", "n", "p", "rpbis_corrected", "a", "b", "c",
+	"sx2_p", "infit", "outfit", "flags", "decision", "reasons", "notes"}
+
+// wbReorder puts t's columns named in first at the front, in that order.
+func wbReorder(t *Table, first []string) *Table {
+	var idx []int
+	taken := map[int]bool{}
+	for _, name := range first {
+		if k := tableCol(t, name); k >= 0 && !taken[k] {
+			idx = append(idx, k)
+			taken[k] = true
+		}
+	}
+	for k := range t.Header {
+		if !taken[k] {
+			idx = append(idx, k)
+		}
+	}
+	out := &Table{Header: make([]string, len(idx)), Rows: make([][]string, len(t.Rows))}
+	for i, k := range idx {
+		out.Header[i] = t.Header[k]
+	}
+	for r, row := range t.Rows {
+		nr := make([]string, len(idx))
+		for i, k := range idx {
+			if k < len(row) {
+				nr[i] = row[k]
+			}
+		}
+		out.Rows[r] = nr
+	}
+	return out
+}
+
+// textSheet is a sheet of t with every cell written as text (figures
+// already rounded as a report shows them).
+func (wb *workbook) textSheet(name string, t *Table) *wbSheet {
+	s := wb.tableSheet(name, t, nil)
+	if s == nil {
+		return nil
+	}
+	for _, c := range s.cols {
+		c.text, c.format, c.center = true, "", false
+		if c.field == "Source" {
+			c.wrap = true
+			c.width = 60
+		}
+	}
+	return s
 }

@@ -3,7 +3,7 @@ package reports
 import (
 	"encoding/json"
 	"fmt"
-	"path/filepath"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -123,10 +123,11 @@ func (s *wbSummary) addNumber(section, name string, o JSONObject, key, detail st
 	}
 }
 
-// summarySheet is the run at a glance: the exam, reliability, the model
-// and its fit, the scale and raw cut, observed and projected pass rates,
-// and the manifest (version, command, inputs with SHA-256).
-func (wb *workbook) summarySheet() *wbSheet {
+// detailsSheet is every figure of the run's JSON files and the manifest
+// (version, command, inputs with SHA-256, stages), for the audit trail: the
+// exam, reliability, the model and its fit, the scale and raw cut, observed
+// and projected pass rates.
+func (wb *workbook) detailsSheet() *wbSheet {
 	r := wb.run
 	s := &wbSummary{wb: wb, seen: map[string]bool{}}
 	m := r.Manifest
@@ -139,7 +140,7 @@ func (wb *workbook) summarySheet() *wbSheet {
 		exam = r.Summary.String("exam")
 	}
 	if exam == "" {
-		exam = filepath.Base(filepath.Clean(r.Dir))
+		exam = r.FormName()
 	}
 	s.add("Exam", "exam", exam, "")
 	if r.Summary != nil {
@@ -260,7 +261,7 @@ func (wb *workbook) summarySheet() *wbSheet {
 		}
 	}
 	rows := s.rows
-	return &wbSheet{name: SheetSummary, cols: cols, rows: func(emit func([]any) error) error {
+	return &wbSheet{name: SheetDetails, cols: cols, rows: func(emit func([]any) error) error {
 		if s.err != nil {
 			return s.err
 		}
@@ -334,4 +335,132 @@ func (wb *workbook) summaryStyle(format string) (int, error) {
 	}
 	wb.styles[key] = id
 	return id, nil
+}
+
+// summarySheet is the test summary a committee signs, on one printed page:
+// the figures the review page shows at its top (reviewBuilder.summary:
+// exam, form, date, N, raw mean and SD, mean p and corrected
+// point-biserial, α with its SE, SEM in raw and scale points, marginal
+// reliability, information and CSEM at the cut, raw cut, observed and
+// projected pass rates, classification accuracy and consistency), then the
+// counts of flags and decisions, the IRT summary, pass rates by group, and
+// the warnings. Each row says which file it comes from; a stage that did not
+// run says "not run".
+func (wb *workbook) summarySheet(page *reviewPage) *wbSheet {
+	var rows [][]any
+	add := func(label, value, src string) {
+		var v, sc any
+		if value != "" {
+			v = value
+		}
+		if src != "" {
+			sc = src
+		}
+		rows = append(rows, []any{label, v, sc})
+	}
+	for _, f := range page.Facts {
+		add(f.Label, f.Value, f.Source)
+	}
+	for _, c := range page.Counts {
+		what, src := "Items flagged: ", "flags of item_stats.csv and the decisions' reasons"
+		if strings.HasPrefix(c.Class, "dec") {
+			what, src = "Items by decision: ", "item_review.csv (operational), pretest.csv (pretest)"
+		}
+		add(what+c.Label, strconv.Itoa(c.N), src)
+	}
+	if len(page.Warnings) == 0 {
+		add("Warnings", "none", "")
+	}
+	for _, w := range page.Warnings {
+		add("Warning", w, "")
+	}
+	cols := []*wbColumn{{name: "Figure", text: true, width: 42}, {name: "Value", text: true, width: 40, wrap: true},
+		{name: "Source", text: true, width: 70, wrap: true}}
+	return &wbSheet{name: SheetSummary, cols: cols, onePage: true, rows: func(emit func([]any) error) error {
+		for _, row := range rows {
+			if err := emit(row); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
+// irtSummary is the mean and SD of a, b and c over the operational rows of
+// params.csv and the counts of misfitting items: S-X² p below 0.01, and
+// infit or outfit mean square outside 0.7–1.3 (Wright & Linacre, 1994).
+func irtSummary(run *Run) []reviewFact {
+	t := run.Params
+	if t == nil {
+		return []reviewFact{{"IRT summary", "not run", "no params.csv (calibrate stage)"}}
+	}
+	src := run.rel(run.Path(FileParams))
+	var out []reviewFact
+	var vals [3][]float64
+	sx2, mnsq, n := 0, 0, 0
+	for i := range t.Rows {
+		if s := tableCell(t, i, "status"); s != "" && s != "operational" {
+			continue
+		}
+		n++
+		for k, col := range []string{"a", "b", "c"} {
+			if x, ok := tableFloat(t, i, col); ok {
+				vals[k] = append(vals[k], x)
+			}
+		}
+		if p, ok := tableFloat(t, i, "sx2_p"); ok && p < 0.01 {
+			sx2++
+		}
+		in, ok1 := tableFloat(t, i, "infit")
+		ou, ok2 := tableFloat(t, i, "outfit")
+		if (ok1 && (in < 0.7 || in > 1.3)) || (ok2 && (ou < 0.7 || ou > 1.3)) {
+			mnsq++
+		}
+	}
+	for k, name := range []string{"a (slope)", "b (difficulty)", "c (lower asymptote)"} {
+		v := vals[k]
+		if len(v) == 0 {
+			continue
+		}
+		var m, ss float64
+		for _, x := range v {
+			m += x
+		}
+		m /= float64(len(v))
+		for _, x := range v {
+			ss += (x - m) * (x - m)
+		}
+		sd := 0.0
+		if len(v) > 1 {
+			sd = math.Sqrt(ss / float64(len(v)-1))
+		}
+		out = append(out, reviewFact{"IRT " + name + ": mean / SD", fmtNum(m, 2) + " / " + fmtNum(sd, 2),
+			fmt.Sprintf("%d operational items of %s (SD with n − 1)", len(v), src)})
+	}
+	out = append(out, reviewFact{"Items misfitting: S-X² p < 0.01", fmt.Sprintf("%d of %d", sx2, n), src + " sx2_p (Orlando & Thissen, 2000)"})
+	out = append(out, reviewFact{"Items misfitting: infit or outfit outside 0.7–1.3", fmt.Sprintf("%d of %d", mnsq, n), src + " infit, outfit (Wright & Linacre, 1994)"})
+	return out
+}
+
+// groupPassRates are the pass rates by the data's group (the groups DIF
+// compares), from the pass column of scores.csv.
+func groupPassRates(run *Run, groups map[string]*passCount) []reviewFact {
+	if len(groups) < 2 {
+		if run.Has(FileScores) {
+			return []reviewFact{{"Pass rate by group", "not available", "the data have no group column with two or more groups"}}
+		}
+		return nil
+	}
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	var out []reviewFact
+	for _, g := range names {
+		c := groups[g]
+		out = append(out, reviewFact{"Pass rate: group " + g, fmtPct(float64(c.pass)/float64(c.total), 1) + fmt.Sprintf(" (%d of %d)", c.pass, c.total),
+			"pass column of scores.csv by the data's group column (as DIF groups candidates)"})
+	}
+	return out
 }

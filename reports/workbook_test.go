@@ -45,7 +45,7 @@ func wbFind(t *testing.T, f *excelize.File, sheet, col, v string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := headerIndex(rows[0], col)
+	c := wbHeaderCol(rows[0], sheet, col)
 	if c < 0 {
 		t.Fatalf("%s: no column %s in %v", sheet, col, rows[0])
 	}
@@ -65,7 +65,7 @@ func wbCellRef(t *testing.T, f *excelize.File, sheet, col string, row int) strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := headerIndex(rows[0], col)
+	c := wbHeaderCol(rows[0], sheet, col)
 	if c < 0 {
 		t.Fatalf("%s: no column %s", sheet, col)
 	}
@@ -128,7 +128,7 @@ func readTestCSV(t *testing.T, path string) [][]string {
 func TestWorkbookSheetsAndLayout(t *testing.T) {
 	f := writeTestWorkbook(t, readFixtureRun(t))
 	got := strings.Join(f.GetSheetList(), ",")
-	want := "Summary,Items,Options,Pretest,Conversion,Candidates,Domains,DIF,Equating,Projection"
+	want := "Summary,Items,Options,Pretest,Conversion,Candidates,Domains,DIF,Equating,Projection,Form comparison,Run details,Glossary"
 	if got != want {
 		t.Fatalf("sheets = %s, want %s", got, want)
 	}
@@ -144,31 +144,46 @@ func TestWorkbookSheetsAndLayout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(tables) != 1 || tables[0].Name != sh {
+		if len(tables) != 1 || tables[0].Name != wbTableName(sh) {
 			t.Errorf("%s: tables %+v, want one table named %s", sh, tables, sh)
 		} else if !strings.HasPrefix(tables[0].Range, "A1:") {
 			t.Errorf("%s: table range %s, want A1:…", sh, tables[0].Range)
 		}
 	}
-	// Headers are the CSV headers.
+	// Headers are the Glossary's labels of the CSV headers.
 	for sheet, file := range map[string]string{SheetOptions: "analyze/options.csv",
 		SheetPretest: "pretest/pretest.csv", SheetConversion: "scale/conversion.csv",
 		SheetCandidates: "score/scores.csv", SheetDIF: "dif/dif.csv", SheetProjection: "project/projection.csv"} {
 		recs := readTestCSV(t, filepath.Join("testdata", "run", file))
 		rows, _ := f.GetRows(sheet)
-		if g, w := strings.Join(rows[0], ","), strings.Join(recs[0], ","); g != w {
+		if g, w := strings.Join(rows[0], ","), strings.Join(wbLabels(sheet, recs[0]), ","); g != w {
 			t.Errorf("%s header = %s, want %s", sheet, g, w)
 		}
 		if len(rows) != len(recs) {
 			t.Errorf("%s: %d rows, want %d", sheet, len(rows), len(recs))
 		}
 	}
-	// Items joins item_stats and params.
+	// Items joins item_stats, the decisions and params (without params'
+	// n, domain and status, which repeat item_stats'), the committee's
+	// columns first.
 	rows, _ := f.GetRows(SheetItems)
 	st := readTestCSV(t, "testdata/run/analyze/item_stats.csv")
 	pa := readTestCSV(t, "testdata/run/calibrate/params.csv")
-	if g, w := strings.Join(rows[0], ","), strings.Join(append(st[0], pa[0][1:]...), ","); g != w {
+	fields := append(append([]string(nil), st[0]...), "decision", "reasons", "notes")
+	for _, h := range pa[0][1:] {
+		if headerIndex(fields, h) < 0 {
+			fields = append(fields, h)
+		}
+	}
+	fields = append(fields, "params_scale")
+	j := wbReorder(&Table{Header: fields}, wbItemsFirst)
+	if g, w := strings.Join(rows[0], ","), strings.Join(wbLabels(SheetItems, j.Header), ","); g != w {
 		t.Errorf("Items header = %s, want %s", g, w)
+	}
+	for _, h := range rows[0] {
+		if strings.HasPrefix(h, "irt_") {
+			t.Errorf("Items has the duplicated column %s", h)
+		}
 	}
 }
 
@@ -224,7 +239,7 @@ func TestWorkbookValues(t *testing.T) {
 	}
 	// Number formats by column.
 	for _, c := range []struct{ sheet, ref, want string }{
-		{SheetItems, "E2", wbFmtStat}, {SheetItems, "D2", wbFmtCount}, {SheetItems, "K2", wbFmtPercent},
+		{SheetItems, "E2", wbFmtStat}, {SheetItems, "D2", wbFmtCount}, {SheetItems, "U2", wbFmtPercent},
 		{SheetProjection, "C2", wbFmtPercent}, {SheetConversion, "D2", wbFmtScore},
 		{SheetCandidates, "E2", wbFmtScore}, {SheetCandidates, "C2", wbFmtStat},
 	} {
@@ -251,16 +266,16 @@ func TestWorkbookValues(t *testing.T) {
 			pass++
 		}
 	}
-	sr := wbFind(t, f, SheetSummary, "name", "observed pass rate")
-	if got, want := wbNumber(t, f, SheetSummary, "C"+strconv.Itoa(sr)), float64(pass)/float64(len(sc)-1); got != want {
+	sr := wbFind(t, f, SheetDetails, "name", "observed pass rate")
+	if got, want := wbNumber(t, f, SheetDetails, "C"+strconv.Itoa(sr)), float64(pass)/float64(len(sc)-1); got != want {
 		t.Errorf("observed pass rate = %v, want %v", got, want)
 	}
-	sr = wbFind(t, f, SheetSummary, "name", "projected pass rate")
-	if got := wbNumber(t, f, SheetSummary, "C"+strconv.Itoa(sr)); got < 0.5 || got > 0.9 {
+	sr = wbFind(t, f, SheetDetails, "name", "projected pass rate")
+	if got := wbNumber(t, f, SheetDetails, "C"+strconv.Itoa(sr)); got < 0.5 || got > 0.9 {
 		t.Errorf("projected pass rate = %v", got)
 	}
-	sr = wbFind(t, f, SheetSummary, "name", "data/responses.csv")
-	if got := wbText(t, f, SheetSummary, "D"+strconv.Itoa(sr)); !strings.Contains(got, "9f2c1d0e4b7a8c6d5e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d") {
+	sr = wbFind(t, f, SheetDetails, "name", "data/responses.csv")
+	if got := wbText(t, f, SheetDetails, "D"+strconv.Itoa(sr)); !strings.Contains(got, "9f2c1d0e4b7a8c6d5e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d") {
 		t.Errorf("input detail = %q, want its SHA-256", got)
 	}
 }
@@ -289,7 +304,7 @@ func TestWorkbookFormulaInjection(t *testing.T) {
 	row := wbFind(t, f, SheetPretest, "decision", "reject")
 	_ = row
 	rows, _ := f.GetRows(SheetPretest)
-	nc := headerIndex(rows[0], "notes")
+	nc := wbHeaderCol(rows[0], SheetPretest, "notes")
 	found := false
 	for i, r := range rows {
 		if nc < len(r) && strings.HasPrefix(r[nc], "=") {
@@ -342,9 +357,10 @@ func TestWorkbookConditionalFormats(t *testing.T) {
 		sheet string
 		want  []string
 	}{
-		{SheetPretest, []string{`$C2="reject"`, `$C2="revise"`, `$C2="promote"`}},
+		{SheetPretest, []string{`OR($C2="check_key",$C2="reject")`, `OR($C2="review",$C2="revise")`, `$C2="promote"`}},
 		{SheetDIF, []string{`$E2="C"`, `$E2="B"`}},
-		{SheetItems, []string{`LEN($L2)>0`}},
+		{SheetItems, []string{`OR($N2="check_key",$N2="reject")`, `ISNUMBER(SEARCH("negative_discrimination",$M2))`,
+			`OR($N2="review",$N2="revise")`, `$M2="nonfunctioning_distractor"`, `LEN($M2)>0`}},
 		{SheetConversion, []string{`$A2=10`}}, // scale.json raw_cut
 		{SheetProjection, []string{`$A2=390`}},
 		{SheetOptions, []string{`$C2=TRUE`}},
@@ -388,11 +404,11 @@ func TestWorkbookPartialRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := writeTestWorkbook(t, r)
-	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Items,Candidates"; got != want {
+	if got, want := strings.Join(f.GetSheetList(), ","), "Summary,Items,Candidates,Run details,Glossary"; got != want {
 		t.Errorf("sheets = %s, want %s", got, want)
 	}
 	rows, _ := f.GetRows(SheetCandidates)
-	if got := strings.Join(rows[0], ","); got != "examinee_id,raw,theta,se" {
+	if got, want := strings.Join(rows[0], ","), strings.Join(wbLabels(SheetCandidates, []string{"examinee_id", "raw", "theta", "se"}), ","); got != want {
 		t.Errorf("Candidates header = %s, want persons.csv's", got)
 	}
 	// Observed pass rate: persons' raw scores at or above scale.json's raw_cut.
@@ -402,8 +418,8 @@ func TestWorkbookPartialRun(t *testing.T) {
 			pass++
 		}
 	}
-	sr := wbFind(t, f, SheetSummary, "name", "observed pass rate")
-	if got, want := wbNumber(t, f, SheetSummary, "C"+strconv.Itoa(sr)), float64(pass)/float64(len(rows)-1); got != want {
+	sr := wbFind(t, f, SheetDetails, "name", "observed pass rate")
+	if got, want := wbNumber(t, f, SheetDetails, "C"+strconv.Itoa(sr)), float64(pass)/float64(len(rows)-1); got != want {
 		t.Errorf("observed pass rate = %v, want %v", got, want)
 	}
 	// An empty folder still gives a workbook with a Summary.
@@ -412,8 +428,21 @@ func TestWorkbookPartialRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	f = writeTestWorkbook(t, r)
-	if got := strings.Join(f.GetSheetList(), ","); got != "Summary" {
-		t.Errorf("empty run: sheets = %s, want Summary", got)
+	if got := strings.Join(f.GetSheetList(), ","); got != "Summary,Run details,Glossary" {
+		t.Errorf("empty run: sheets = %s, want Summary, Run details, Glossary", got)
+	}
+	// Its summary says which stages did not run.
+	sum, _ := f.GetRows(SheetSummary)
+	notRun := map[string]bool{}
+	for _, r := range sum {
+		if len(r) > 1 && r[1] == "not run" {
+			notRun[r[0]] = true
+		}
+	}
+	for _, w := range []string{"Classical analysis", "Calibration", "Raw cut", "Projected pass rate", "IRT summary"} {
+		if !notRun[w] {
+			t.Errorf("empty run: Summary lacks %q: not run (rows %v)", w, sum)
+		}
 	}
 }
 
@@ -422,7 +451,7 @@ func TestWorkbookCandidatesOverflow(t *testing.T) {
 	defer func(n int) { candidateSheetRows = n }(candidateSheetRows)
 	candidateSheetRows = 81 // 80 data rows a sheet
 	f := writeTestWorkbook(t, readFixtureRun(t))
-	want := "Summary,Items,Options,Pretest,Conversion,Candidates,Candidates (2),Candidates (3),Domains,DIF,Equating,Projection"
+	want := "Summary,Items,Options,Pretest,Conversion,Candidates,Candidates (2),Candidates (3),Domains,DIF,Equating,Projection,Form comparison,Run details,Glossary"
 	if got := strings.Join(f.GetSheetList(), ","); got != want {
 		t.Fatalf("sheets = %s, want %s", got, want)
 	}
@@ -511,4 +540,29 @@ func TestWriteDemoRun(t *testing.T) {
 	if err := writeFixtureRun(out, fixtureDemo); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// wbLabels are the workbook's header labels of CSV fields on sheet.
+func wbLabels(sheet string, fields []string) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		t, ok := wbTermOf(sheet, f)
+		if !ok {
+			t = wbMetaTerm(f)
+		}
+		out[i] = t.label
+	}
+	return out
+}
+
+// wbHeaderCol is the index of column col in a header row: by its machine
+// name or by its label.
+func wbHeaderCol(header []string, sheet, col string) int {
+	if c := headerIndex(header, col); c >= 0 {
+		return c
+	}
+	if t, ok := wbTermOf(sheet, col); ok {
+		return headerIndex(header, t.label)
+	}
+	return -1
 }

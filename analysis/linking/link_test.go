@@ -130,8 +130,10 @@ func TestLinkWithoutCovariances(t *testing.T) {
 	}
 }
 
-// The screen defaults to Lord's chi-square and records it; irt.DriftB can
-// be chosen, with its critical |z|.
+// The screen defaults to Lord's chi-square split into slope and
+// difficulty parts (irt.DriftLordSplit, df 1 each at α/(2n)) and records
+// it; irt.DriftLordB, irt.DriftLord (df 2 for a 2PL) and irt.DriftB can
+// be chosen, with their critical values.
 func TestLinkStatistic(t *testing.T) {
 	var base, nf []analysis.ItemParams
 	for j := 0; j < 10; j++ {
@@ -147,8 +149,8 @@ func TestLinkStatistic(t *testing.T) {
 	for _, tc := range []struct {
 		stat, want irt.DriftStatistic
 		df         int
-		critical   float64 // qchisq(1 - 0.005, 2), qnorm(1 - 0.0025) in R
-	}{{0, irt.DriftLord, 2, 10.59663}, {irt.DriftB, irt.DriftB, 1, 2.807034}} {
+		critical   float64 // qchisq(1 - 0.0025, 1), qchisq(1 - 0.005, 1), qchisq(1 - 0.005, 2), qnorm(1 - 0.0025) in R
+	}{{0, irt.DriftLordSplit, 1, 9.140593}, {irt.DriftLordB, irt.DriftLordB, 1, 7.879439}, {irt.DriftLord, irt.DriftLord, 2, 10.59663}, {irt.DriftB, irt.DriftB, 1, 2.807034}} {
 		t.Run(tc.want.String(), func(t *testing.T) {
 			L, err := Link(base, nf, Options{Statistic: tc.stat})
 			if err != nil {

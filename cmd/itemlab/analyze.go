@@ -64,8 +64,12 @@ pretest items against the operational score, which they are not part of.
 Test level: KR-20 (alpha) with its standard error, SEM, score distribution, and
 the same per domain.
 
+Every operational item gets a decision in item_review.csv — keep, review or
+check_key — with its reasons in sentences (from the classical evidence; ` + "`itemlab run`" + `
+adds item fit and DIF).
+
 Writes item_stats.csv, options.csv, domains.csv, score_distribution.csv,
-summary.json and manifest.json.`,
+item_review.csv, summary.json and manifest.json.`,
 		Example: `  itemlab analyze --responses responses.csv --items items.csv --out analysis
   itemlab analyze --responses lsat7.csv --out lsat7
   itemlab analyze --responses r.csv --items i.csv --out a --too-hard 0.25 --weight "Reporting=10"`,
@@ -87,6 +91,9 @@ summary.json and manifest.json.`,
 			}
 			cl, err := pipeline.Analyze(c.Context(), out, "", d, cs, "")
 			if err != nil {
+				return err
+			}
+			if _, err := pipeline.ItemReview(out, "", d, cl, cs.Thresholds, nil, nil); err != nil {
 				return err
 			}
 			if err := out.Commit(); err != nil {

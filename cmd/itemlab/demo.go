@@ -32,7 +32,7 @@ linked and equated to it.
 
 Everything goes under --out: data/ (the simulated files and the truth),
 form1/ and form2/ with one folder per stage, the workbook report.xlsx and
-charts/, and manifest.json. It is the quickest way to see what itemlab produces.`,
+the item-review page review.html, and manifest.json. It is the quickest way to see what itemlab produces.`,
 		Example: `  itemlab demo
   itemlab demo --out /tmp/demo --seed 42`,
 		Args: cobra.NoArgs,
@@ -44,7 +44,7 @@ charts/, and manifest.json. It is the quickest way to see what itemlab produces.
 	c.Flags().Uint64Var(&o.seed, "seed", 1, "random seed of the simulation")
 	c.Flags().BoolVar(&o.force, "force", false, "replace an existing output folder that is not a previous demo")
 	c.Flags().BoolVarP(&o.quiet, "quiet", "q", false, "no progress or log lines on stderr")
-	c.Flags().BoolVar(&o.noReport, "no-report", false, "write the tables only: no workbook, no charts (faster)")
+	c.Flags().BoolVar(&o.noReport, "no-report", false, "write the tables only: no workbook, no review page (faster)")
 	return c
 }
 

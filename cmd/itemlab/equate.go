@@ -74,7 +74,7 @@ with --scale, conversion.csv and scale.json.`,
 	f.StringVar(&o.params, "params", "", "new form's item parameters `file` (its own calibration)")
 	f.StringVar(&o.method, "method", "stocking-lord", "linking method: stocking-lord, haebara, mean-mean or mean-sigma")
 	f.BoolVar(&o.noDrift, "no-drift", false, "keep every common item (no drift screening; same as --drift-statistic none)")
-	f.StringVar(&o.driftStatistic, "drift-statistic", "lord", "anchor-drift screen: lord (Lord's chi-square on the anchor's parameters), b-se (its b difference over its SE) or none")
+	f.StringVar(&o.driftStatistic, "drift-statistic", "lord", "anchor-drift screen: lord (Lord's chi-square on the anchor's slope and difficulty, given c, two 1-df tests), lord-b (its difficulty part alone), b-se (its b difference over its SE) or none")
 	f.Float64Var(&o.driftAlpha, "drift-alpha", 0.05, "family-wise level of the drift screen over the common items (Bonferroni)")
 	f.Float64Var(&o.driftMaxDrop, "drift-max-drop", 0.20, "largest share of the common items the screen may drop")
 	f.Float64Var(&o.driftThreshold, "drift-threshold", 0, "replaced by --drift-alpha (the screen now uses each anchor's standard error)")

@@ -17,10 +17,13 @@ func newReportCmd(env *Env) *cobra.Command {
 		Use:   "report --from RUN_DIR [--out FILE.xlsx] [--charts DIR] [--review FILE.html]",
 		Short: "Build the calibration workbook and charts from a run's tables",
 		Long: `Report turns the tables of a run folder (itemlab run, or any command's --out
-folder) into things people open: an Excel workbook — Summary, Items, Options,
-Pretest, Conversion, Candidates, Domains, DIF, Equating and Projection sheets
-as far as those stages ran, with frozen headers, filters, number formats and
-highlighted flags — and charts: item characteristic curves with observed
+folder) into things people open: an Excel workbook — a one-page test
+Summary, then Items (with the decisions of item_review.csv and pretest.csv),
+Options, Pretest, Conversion, Candidates, Domains, DIF, Equating, Anchors,
+Projection and, for a linked form, Form comparison sheets as far as those
+stages ran, Run details and a Glossary of every column — with human headers,
+frozen header rows, filters, number formats, rows coloured by severity and
+print set-up — and charts: item characteristic curves with observed
 points, option trace lines, test information and CSEM, the person–item map,
 score distributions, the pass rate by cut score and a domain summary, listed
 in charts/index.html — and the item-review page (--review): one

@@ -31,10 +31,13 @@ func newRunCmd(env *Env) *cobra.Command {
 
   ingest → analyze → calibrate → equate to the base form (when the spec names
   one) → scale (define it, or reuse the base form's scale.json) → score →
-  DIF → pretest review → projection → report (workbook and charts)
+  DIF → operational item review → pretest review → projection → report
+  (workbook and item-review page)
 
 writing one run folder with a sub-folder per stage, the workbook report.xlsx
-and charts/ at its top, and manifest.json: itemlab's version, the command line
+and the item-review page review.html at its top (PNG charts in charts/ only
+when the spec's report: section asks, charts: true or format: png), and
+manifest.json: itemlab's version, the command line
 and spec, the SHA-256 of every input, the seed, and the time of every stage.
 
 The same spec and inputs give byte-identical tables. The run is written into a
@@ -172,6 +175,10 @@ func printRunSummary(env *Env, s *pipeline.Summary, asJSON bool) error {
 			fmt.Fprintf(w, ", projected %.1f %% (classification accuracy %.3f)", 100**s.ProjectedPass, *s.Accuracy)
 		}
 		fmt.Fprintln(w)
+	}
+	if s.ItemDecisions != nil {
+		fmt.Fprintf(w, "  operational items: %d keep, %d review, %d check the key (analyze/item_review.csv)\n",
+			s.ItemDecisions["keep"], s.ItemDecisions["review"], s.ItemDecisions["check_key"])
 	}
 	if s.Decisions != nil {
 		fmt.Fprintf(w, "  pretest: %d promote, %d revise, %d reject, %d insufficient\n",

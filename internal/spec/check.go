@@ -384,7 +384,7 @@ func (c *checker) checkBaseForm(s *Spec) {
 	c.checkFile(s, "base_form.responses", b.Responses, true)
 	c.checkFile(s, "base_form.items", b.Items, true)
 	b.Method = c.choice("base_form.method", b.Method, "stocking-lord", "haebara", "mean-mean", "mean-sigma")
-	b.DriftStatistic = c.choice("base_form.drift_statistic", b.DriftStatistic, "lord", "b-se", "none")
+	b.DriftStatistic = c.choice("base_form.drift_statistic", b.DriftStatistic, "lord", "lord-b", "b-se", "none")
 	if b.DriftStatistic == "" {
 		b.DriftStatistic = "lord"
 	}

@@ -66,8 +66,10 @@ scale:
 #   items: ../base/items.csv           # the base form's items file, with responses
 #   method: stocking-lord              # stocking-lord (default), haebara, mean-mean, mean-sigma
 #   drift_statistic: lord              # anchor-drift screen: lord (default; Lord's chi-square on the
-#                                      # anchor's parameters after linking, from both forms' covariances
-#                                      # and the link), b-se (the b difference over its SE) or none
+#                                      # anchor's slope and difficulty after linking, given c, as two
+#                                      # 1-df tests, from both forms' covariances and the link), lord-b
+#                                      # (its difficulty part alone), b-se (the b difference over its SE)
+#                                      # or none
 #   drift_alpha: 0.05                  # family-wise level of the screen (Bonferroni over the anchors), in (0, 0.5); default 0.05
 #   drift_max_drop: 0.20               # largest share of anchors the screen may drop, in [0, 1]; default 0.20
 
@@ -125,8 +127,8 @@ projection:
 # --- outputs for people -------------------------------------------------------
 report:
   workbook: true               # report.xlsx; default true
-  charts: true                 # charts/ with index.html; default true
-  format: png                  # png (default) or svg
+  charts: false                # PNG charts in charts/ with index.html; default false (review.html has every chart)
+  # format: png                # png or svg: the format of those charts (giving it turns charts on)
 
 seed: 1                        # seed of every bootstrap: same seed, same tables; default 1
 `

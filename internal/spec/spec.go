@@ -100,10 +100,12 @@ type BaseForm struct {
 	DriftZ float64 `yaml:"-"`
 
 	// DriftStatistic is the anchor-drift screen: "lord", Lord's chi-square
-	// on the anchor's parameters after linking (both forms' covariances and
-	// the link's); "b-se", the difference of its b after linking over its
-	// standard error, referred to the standard normal; or "none". Read fills
-	// "lord".
+	// on the anchor's slope and intercept after linking (given c for a 3PL
+	// item) split into its slope and difficulty parts, two 1-df tests
+	// (irt.DriftLordSplit); "lord-b", the difficulty part alone
+	// (irt.DriftLordB), both with both forms' covariances and the link's;
+	// "b-se", the difference of its b after linking over its standard
+	// error, referred to the standard normal; or "none". Read fills "lord".
 	DriftStatistic string `yaml:"drift_statistic"`
 	// DriftAlpha is the two-sided significance level of the screen, in
 	// (0, 0.5). Read fills 0.01.

@@ -244,7 +244,7 @@ func TestErrors(t *testing.T) {
 			"drift_threshold was replaced by drift_statistic and drift_alpha (the screen now uses each anchor's standard error); remove it"},
 		{"drift_alpha", r + "base_form:\n  params: p.csv\n  drift_alpha: 0.5\n", 4, "base_form.drift_alpha: 0.5 is outside (0, 0.5)"},
 		{"drift_max_drop", r + "base_form:\n  params: p.csv\n  drift_max_drop: 1.2\n", 4, "base_form.drift_max_drop: 1.2 is outside [0, 1]"},
-		{"drift_statistic", r + "base_form:\n  params: p.csv\n  drift_statistic: z\n", 4, `base_form.drift_statistic: "z" is not one of lord, b-se, none`},
+		{"drift_statistic", r + "base_form:\n  params: p.csv\n  drift_statistic: z\n", 4, `base_form.drift_statistic: "z" is not one of lord, lord-b, b-se, none`},
 		{"drift_alpha without screen", r + "base_form:\n  params: p.csv\n  drift_statistic: none\n  drift_alpha: 0.05\n", 5, "base_form.drift_alpha applies only to a drift screen"},
 		{"base_form without params", r + "base_form:\n  method: haebara\n", 2, "base_form needs params"},
 		{"bank and base_form", r + "bank: {path: b.sqlite}\nbase_form:\n  params: p.csv\n", 3, "base_form (line 3) and bank (line 2) are both given"},
