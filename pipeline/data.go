@@ -22,6 +22,11 @@ type DataOptions struct {
 	Omit                  string   // wrong (default when empty) or missing, for calibration
 	Delimiter             string   // field delimiter of a text responses file; empty means detect it
 	SkipSummaryRows       bool     // drop footer rows such as "Total" or "Average" (with a warning)
+	MaxCells              int64    // bound on a long-format file's matrix; zero means ingest's default rule
+	MaxRows               int      // rows an XLSX responses file may run to; zero means ingest.DefaultMaxRows
+	// MaxProblems, if positive, reads on after a bad row or cell and fails
+	// with every problem (the first MaxProblems listed): see Problems.
+	MaxProblems int
 }
 
 // OmitRule is the omit rule the options name.
@@ -38,6 +43,12 @@ func (o DataOptions) OmitRule() (analysis.OmitRule, error) {
 func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	if _, err := o.OmitRule(); err != nil {
 		return nil, nil, err
+	}
+	if o.MaxCells < 0 {
+		return nil, nil, Inputf("--max-cells: %d is negative (zero means the default bound)", o.MaxCells)
+	}
+	if o.MaxRows < 0 {
+		return nil, nil, Inputf("--max-rows: %d is negative (zero means %d)", o.MaxRows, ingest.DefaultMaxRows)
 	}
 	delim, err := ingest.ParseDelimiter(o.Delimiter)
 	if err != nil {
@@ -61,7 +72,7 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	opts := ingest.Options{
 		Sheet: o.Sheet, ItemsSheet: o.ItemsSheet, IDColumn: o.IDColumn, GroupColumn: o.GroupColumn,
 		FormColumn: o.FormColumn, Ignore: o.Ignore, NotReached: o.NotReached,
-		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows,
+		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows, MaxCells: o.MaxCells, MaxRows: o.MaxRows, MaxProblems: o.MaxProblems,
 	}
 	if o.Options != "" {
 		opts.Options = splitCodes(o.Options)

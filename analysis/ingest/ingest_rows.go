@@ -139,14 +139,19 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 			if err := p.summaryRow(rec, line); err != nil {
 				return err
 			}
-			if !utf8.Valid(cell) {
-				return p.ErrAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
-			}
-			return p.ErrAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
+			return p.cellError(line, k, j, cell)
 		}
 		row[j] = v
 	}
 	return nil
+}
+
+// cellError is the error for a cell of item j that is not one of its codes.
+func (p *rowParser) cellError(line, k, j int, cell []byte) error {
+	if !utf8.Valid(cell) {
+		return p.ErrAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
+	}
+	return p.ErrAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
 }
 
 // wideRows reads every data row of a wide file into d (Candidates and Raw).
@@ -173,29 +178,59 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	skip := func(r skippedRow) { l.skipped = append(l.skipped, r) }
 	sequential := func(next func() ([][]byte, error), line func() int) error {
 		row := make([]uint8, d.J)
+		last := -1
 		for {
 			rec, err := next()
 			if err == io.EOF {
 				return nil
 			}
 			if err != nil {
+				if line() > last && l.probs.add(err) { // a row problem; the reader moved on
+					last = line()
+					continue
+				}
 				return err
 			}
+			last = line()
 			var c analysis.Candidate
 			if err := p.parse(rec, line(), row, &c); err != nil {
 				if sk, ok := p.skippable(err, line()); ok {
 					skip(sk)
 					continue
 				}
+				if l.probs.add(err) {
+					var pe *analysis.ParseError
+					var se *summaryRowError
+					errors.As(err, &pe)
+					if errors.As(err, &se) {
+						continue // a footer row's cells are not responses
+					}
+					if p.idCol >= 0 && c.ID != "" {
+						if prev, dup := seen[c.ID]; dup {
+							l.probs.add(p.ErrAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev)))
+						} else {
+							seen[c.ID] = c.Line
+						}
+					}
+					for _, e := range p.cellProblems(rec, line()) {
+						if c := e.(*analysis.ParseError); c.Column != pe.Column {
+							l.probs.add(e) // the row's other bad cells
+						}
+					}
+					continue
+				}
 				return err
 			}
 			if err := add(c, row); err != nil {
+				if l.probs.add(err) {
+					continue
+				}
 				return err
 			}
 		}
 	}
 	fc, ok := l.tab.(*fastCSV)
-	if !ok {
+	if !ok || l.probs != nil { // collecting problems: row by row
 		err := sequential(l.nextRow, l.tab.Line)
 		d.Raw = rows.join()
 		return err

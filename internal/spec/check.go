@@ -218,6 +218,12 @@ func (c *checker) checkData(s *Spec) {
 			c.errorf(fmt.Sprintf("data.ignore[%d]", k), "data.ignore: an empty column name")
 		}
 	}
+	if d.MaxCells < 0 {
+		c.errorf("data.max_cells", "data.max_cells: %d: want a positive number of cells (or remove the key for the default bound)", d.MaxCells)
+	}
+	if d.MaxRows < 0 {
+		c.errorf("data.max_rows", "data.max_rows: %d: want a positive number of rows (or remove the key for 200000)", d.MaxRows)
+	}
 }
 
 func (c *checker) checkDomains(s *Spec) {

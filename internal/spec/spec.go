@@ -54,6 +54,8 @@ type Data struct {
 	Omit        string   `yaml:"omit"` // wrong or missing (lower case after Read)
 	NotReached  bool     `yaml:"not_reached"`
 	Ignore      []string `yaml:"ignore"`
+	MaxCells    int64    `yaml:"max_cells"` // bound on a long-format file's matrix (--max-cells)
+	MaxRows     int      `yaml:"max_rows"`  // rows an XLSX responses file may run to (--max-rows)
 }
 
 // Domain is a blueprint domain and its weight (percent of the operational
