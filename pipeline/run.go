@@ -196,6 +196,9 @@ func (r *runner) run() (*Summary, error) {
 		if d, err = LoadData(out, data); err != nil {
 			return err
 		}
+		if err := checkCalibrationSize(d, s.Calibrate.All, false, s.Calibrate.MaxItems); err != nil {
+			return err // up front, not after the analysis
+		}
 		return checkBlueprint(out, d, s)
 	}); err != nil {
 		return nil, err
@@ -247,7 +250,7 @@ func (r *runner) run() (*Summary, error) {
 	if model == "" {
 		model = "3pl"
 	}
-	cset := CalibrateSettings{Model: model, Method: s.Calibrate.Method, Scoring: s.Calibrate.Scoring, All: s.Calibrate.All, Omit: omit, Fixed: bk.fixedFile()}
+	cset := CalibrateSettings{Model: model, Method: s.Calibrate.Method, Scoring: s.Calibrate.Scoring, All: s.Calibrate.All, Omit: omit, Fixed: bk.fixedFile(), MaxItems: s.Calibrate.MaxItems}
 	var cal *calibrate.Result
 	if err := r.stage("calibrate", func() (err error) { cal, err = Calibrate(r.ctx, out, r.at("calibrate"), d, cset); return }); err != nil {
 		return nil, err

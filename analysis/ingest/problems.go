@@ -8,6 +8,12 @@ import (
 	"github.com/itemlab/itemlab/analysis"
 )
 
+// stopError marks a located problem after which reading cannot go on (a
+// limit reached): it is never collected as one of many.
+type stopError struct{ error }
+
+func (e stopError) Unwrap() error { return e.error }
+
 // DefaultMaxProblems is the number of problems validate lists.
 const DefaultMaxProblems = 50
 
@@ -25,7 +31,8 @@ type problems struct {
 // other error stops the reading.
 func (p *problems) add(err error) bool {
 	var pe *analysis.ParseError
-	if p == nil || !errors.As(err, &pe) || pe.Row == 0 {
+	var stop stopError
+	if p == nil || !errors.As(err, &pe) || pe.Row == 0 || errors.As(err, &stop) {
 		return false
 	}
 	if len(p.list) < p.max {

@@ -397,8 +397,8 @@ func (s *xlsxSource) tooManyRows(r int, why string) error {
 	if r == 0 {
 		runs, raise = fmt.Sprintf("runs beyond row %d", s.maxRows), excelize.TotalRows
 	}
-	return &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.maxRows + 1, Err: fmt.Errorf("sheet %q %s, more than the %d rows itemlab reads from a workbook: if the rows below the data are empty or only formatted, delete them in the spreadsheet program and save; if the data are that large, save the sheet as CSV (faster to read) or raise the limit with --max-rows %d (spec: data.max_rows)",
-		s.sheet, runs, s.maxRows, raise)}
+	return &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.maxRows + 1, Err: stopError{fmt.Errorf("sheet %q %s, more than the %d rows itemlab reads from a workbook: if the rows below the data are empty or only formatted, delete them in the spreadsheet program and save; if the data are that large, save the sheet as CSV (faster to read) or raise the limit with --max-rows %d (spec: data.max_rows)",
+		s.sheet, runs, s.maxRows, raise)}}
 }
 
 // Close releases the workbook and removes its temporary files; it may be

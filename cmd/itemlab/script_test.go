@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -30,5 +33,28 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			return os.WriteFile(e.WorkDir+"/lsat7.csv", lsat7, 0o644)
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"mkxlsx": mkxlsx},
 	})
+}
+
+// mkxlsx is the script command "mkxlsx table.csv book.xlsx [CELL VALUE]...":
+// it writes the comma-separated lines of table.csv into the first sheet of
+// a new workbook, then sets each CELL to VALUE (a cell far down the sheet
+// makes it claim that many rows).
+func mkxlsx(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args)%2 != 0 {
+		ts.Fatalf("usage: mkxlsx table.csv book.xlsx [CELL VALUE]...")
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	for r, line := range strings.Split(strings.TrimRight(ts.ReadFile(args[0]), "\n"), "\n") {
+		for c, v := range strings.Split(line, ",") {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			ts.Check(f.SetCellStr("Sheet1", cell, v))
+		}
+	}
+	for k := 2; k < len(args); k += 2 {
+		ts.Check(f.SetCellStr("Sheet1", args[k], args[k+1]))
+	}
+	ts.Check(f.SaveAs(ts.MkAbs(args[1])))
 }

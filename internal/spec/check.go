@@ -270,6 +270,9 @@ func (c *checker) checkCalibration(s *Spec) {
 		}
 		c.errorf("calibration.method", "calibration.method: %s fits only the Rasch model, not %s: set calibration.model: rasch, or use method mml", cal.Method, model)
 	}
+	if cal.MaxItems < 0 {
+		c.errorf("calibration.max_items", "calibration.max_items: %d: want a positive number of items (or remove the key for 2000)", cal.MaxItems)
+	}
 }
 
 func (c *checker) checkClassical(s *Spec) {

@@ -50,6 +50,7 @@ calibration:
   method: mml                  # mml (all models, default); cml or jml (Rasch only)
   scoring: eap                 # person scores in persons.csv: eap (default), map, mle or wle
   all: false                   # true: calibrate pretest items concurrently; default false
+  # max_items: 2000            # most items calibrated (the standard errors grow as items³); default 2000
 
 # --- the reporting scale ------------------------------------------------------
 scale:

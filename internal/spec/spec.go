@@ -71,6 +71,9 @@ type Calibrate struct {
 	Method  string `yaml:"method"`  // mml, cml, jml (cml and jml only with rasch)
 	Scoring string `yaml:"scoring"` // eap, map, mle, wle
 	All     bool   `yaml:"all"`     // concurrent calibration with pretest items
+	// MaxItems is the most items calibrated (--max-items); zero means
+	// pipeline.DefaultMaxItems.
+	MaxItems int `yaml:"max_items"`
 }
 
 // Scale defines or reuses the reporting scale. Without Base, Read fills

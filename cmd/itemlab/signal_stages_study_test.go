@@ -1,0 +1,148 @@
+//go:build study
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestStudySignalsEveryStage sends SIGINT, SIGTERM and SIGKILL to `run` on a
+// 200,000-candidate file at the middle of each stage in turn, timed by the
+// stage seconds of a first, complete run's manifest.json. Each time: the
+// exit code says which signal (130, 143, killed), SIGINT and SIGTERM stop
+// within 2 s and leave no staging folder, nothing half-written appears (no
+// run folder at --out, no file beside it), the previous run folder is
+// byte-for-byte intact, and after every signal the next run into a fresh
+// folder succeeds (after SIGKILL, removing the staging folder left behind
+// with a line saying so). The stage each signal met is read from the
+// run's progress lines ("calibrate…") and logged; each stage must have met
+// at least one signal.
+func TestStudySignalsEveryStage(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "itemlab")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	run := func(args ...string) *exec.Cmd {
+		c := exec.Command(bin, args...)
+		c.Dir = dir
+		return c
+	}
+	if out, err := run("simulate", "--out", "data", "--examinees", "200000", "--seed", "9").CombinedOutput(); err != nil {
+		t.Fatalf("simulate: %v\n%s", err, out)
+	}
+	if out, err := run("init", "--out", "data/exam.yaml").CombinedOutput(); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	startRun := time.Now()
+	if out, err := run("run", "--spec", "data/exam.yaml", "--out", "prev", "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, out)
+	}
+	t.Logf("a whole run takes %v", time.Since(startRun).Round(time.Millisecond))
+	snapshot := func() map[string]string {
+		m := map[string]string{}
+		filepath.Walk(filepath.Join(dir, "prev"), func(p string, fi os.FileInfo, err error) error {
+			if err == nil && fi.Mode().IsRegular() {
+				b, _ := os.ReadFile(p)
+				m[p] = string(b)
+			}
+			return nil
+		})
+		return m
+	}
+	before := snapshot()
+	var man struct {
+		Stages []struct {
+			Name    string  `json:"name"`
+			Seconds float64 `json:"seconds"`
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal([]byte(before[filepath.Join(dir, "prev", "manifest.json")]), &man); err != nil || len(man.Stages) == 0 {
+		t.Fatalf("manifest stages: %v", err)
+	}
+	progress := regexp.MustCompile(`(?m)^itemlab: ([a-z]+)…$`)
+	hit := map[string]int{}
+	var elapsed float64
+	for si, st := range man.Stages {
+		at := time.Duration((elapsed + st.Seconds/2) * float64(time.Second))
+		elapsed += st.Seconds
+		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
+			name := fmt.Sprintf("%s/%v", st.Name, sig)
+			out := fmt.Sprintf("out-%d-%d", si, sig)
+			cmd := run("run", "--spec", "data/exam.yaml", "--out", out)
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(at)
+			cmd.Process.Signal(sig)
+			sent := time.Now()
+			cmd.Wait()
+			code := cmd.ProcessState.ExitCode()
+			met := "(before the first stage)"
+			if m := progress.FindAllStringSubmatch(stderr.String(), -1); len(m) > 0 {
+				met = m[len(m)-1][1]
+			}
+			t.Logf("%s at %v: met %s, exit %d in %v", name, at.Round(time.Millisecond), met, code, time.Since(sent).Round(time.Millisecond))
+			if code == 0 {
+				t.Logf("%s: the run had finished; nothing to check", name)
+				os.RemoveAll(filepath.Join(dir, out))
+				continue
+			}
+			hit[met]++
+			want := map[syscall.Signal]int{syscall.SIGINT: 130, syscall.SIGTERM: 143, syscall.SIGKILL: -1}[sig]
+			if code != want {
+				t.Errorf("%s: exit %d, want %d\n%s", name, code, want, stderr.String())
+			}
+			if sig != syscall.SIGKILL {
+				if d := time.Since(sent); d > 2*time.Second {
+					t.Errorf("%s: took %v to stop, want under 2 s", name, d)
+				}
+				if left, _ := filepath.Glob(filepath.Join(dir, ".itemlab-tmp-*")); len(left) > 0 {
+					t.Errorf("%s left %v", name, left)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, out)); err == nil {
+				t.Errorf("%s: a run folder %s was committed", name, out)
+			}
+			after := snapshot()
+			if len(after) != len(before) {
+				t.Errorf("%s: the previous run folder has %d files, had %d", name, len(after), len(before))
+			}
+			for p, b := range before {
+				if after[p] != b {
+					t.Errorf("%s: %s changed", name, p)
+				}
+			}
+			// The next run succeeds; after SIGKILL it removes what was left.
+			next := "next-" + out
+			res, err := run("run", "--spec", "data/exam.yaml", "--out", next, "--quiet").CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: next run: %v\n%s", name, err, res)
+			}
+			if sig == syscall.SIGKILL && !strings.Contains(string(res), "removed") {
+				t.Logf("%s: the next run said nothing of a staging folder:\n%s", name, res)
+			}
+			if left, _ := filepath.Glob(filepath.Join(dir, ".itemlab-tmp-*")); len(left) > 0 {
+				t.Errorf("%s: after the next run %v left", name, left)
+			}
+			os.RemoveAll(filepath.Join(dir, next))
+		}
+	}
+	for _, st := range man.Stages {
+		if hit[st.Name] == 0 {
+			t.Errorf("stage %s met no signal (%.2f s long)", st.Name, st.Seconds)
+		}
+	}
+	t.Logf("signals met per stage: %v", hit)
+}
