@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"strings"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -27,6 +28,9 @@ type DataOptions struct {
 	// MaxProblems, if positive, reads on after a bad row or cell and fails
 	// with every problem (the first MaxProblems listed): see Problems.
 	MaxProblems int
+	// Ctx, if non-nil, stops a long read when cancelled; LoadData uses the
+	// Output's (SetContext) when it is nil.
+	Ctx context.Context
 }
 
 // OmitRule is the omit rule the options name.
@@ -72,12 +76,15 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	opts := ingest.Options{
 		Sheet: o.Sheet, ItemsSheet: o.ItemsSheet, IDColumn: o.IDColumn, GroupColumn: o.GroupColumn,
 		FormColumn: o.FormColumn, Ignore: o.Ignore, NotReached: o.NotReached,
-		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows, MaxCells: o.MaxCells, MaxRows: o.MaxRows, MaxProblems: o.MaxProblems,
+		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows, MaxCells: o.MaxCells, MaxRows: o.MaxRows, MaxProblems: o.MaxProblems, Context: o.Ctx,
 	}
 	if o.Options != "" {
 		opts.Options = splitCodes(o.Options)
 	}
 	ds, err := ingest.Load(ingest.Source{Name: o.Responses, R: rf}, items, opts)
+	if o.Ctx != nil && o.Ctx.Err() != nil {
+		return nil, nil, o.Ctx.Err()
+	}
 	if err != nil {
 		return nil, nil, asInput(err)
 	}
@@ -91,6 +98,9 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 // LoadData is the ingest stage: it reads the dataset, records its files in
 // out's manifest and its warnings on out.
 func LoadData(out *Output, o DataOptions) (*analysis.Dataset, error) {
+	if o.Ctx == nil {
+		o.Ctx = out.ctx
+	}
 	d, recs, err := ReadData(o)
 	if err != nil {
 		return nil, err

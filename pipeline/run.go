@@ -142,6 +142,7 @@ func Run(ctx context.Context, sf *SpecFile, o RunOptions) (*Summary, error) {
 // under prefix of out (the demo runs two forms into one Output).
 func RunStages(ctx context.Context, out *Output, prefix string, s *spec.Spec) (*Summary, error) {
 	r := &runner{ctx: ctx, out: out, prefix: prefix, s: s, sum: &Summary{Exam: s.Exam, Skipped: []string{}}}
+	out.SetContext(ctx)
 	return r.run()
 }
 

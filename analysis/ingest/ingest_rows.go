@@ -179,7 +179,10 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	sequential := func(next func() ([][]byte, error), line func() int) error {
 		row := make([]uint8, d.J)
 		last := -1
-		for {
+		for n := 1; ; n++ {
+			if err := l.cancelled(n); err != nil {
+				return err
+			}
 			rec, err := next()
 			if err == io.EOF {
 				return nil

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
@@ -93,5 +95,34 @@ func TestLongFormatDuplicateOrder(t *testing.T) {
 	var pe *analysis.ParseError
 	if !errors.As(err, &pe) || pe.Row != 4 || pe.Item != "Q1" || !strings.Contains(err.Error(), "first on line 3") {
 		t.Fatalf("err = %v, want line 4, item Q1, first on line 3", err)
+	}
+}
+
+// A cancelled context stops a read row by row (a long-format file, a quoted
+// CSV, a worksheet) within 1,024 rows.
+func TestLoadCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var quoted strings.Builder
+	quoted.WriteString("id,Q1\n")
+	for k := range 3000 {
+		fmt.Fprintf(&quoted, "\"c%d\",1\n", k)
+	}
+	rows := [][]any{{"id", "Q1"}}
+	for k := range 3000 {
+		rows = append(rows, []any{fmt.Sprintf("c%d", k), 1})
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{
+		{"long.csv", []byte(diagonalLong(3000))},
+		{"quoted.csv", []byte(quoted.String())},
+		{"sheet.xlsx", xlsxWorkbook(t, []string{"R"}, map[string][][]any{"R": rows}, nil)},
+	} {
+		_, err := Load(Source{Name: c.name, R: bytes.NewReader(c.data)}, nil, Options{Context: ctx})
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: err = %v, want context.Canceled", c.name, err)
+		}
 	}
 }

@@ -33,7 +33,11 @@ func addDataFlags(fs *pflag.FlagSet, d *pipeline.DataOptions, itemsRequired bool
 // newOutput stages the outputs of command c for the folder dir.
 func newOutput(c *cobra.Command, env *Env, dir string, log *logger) (*pipeline.Output, error) {
 	force, _ := c.Flags().GetBool("force")
-	return pipeline.NewOutput(dir, invocation(c, env), log, force)
+	out, err := pipeline.NewOutput(dir, invocation(c, env), log, force)
+	if err == nil {
+		out.SetContext(c.Context())
+	}
+	return out, err
 }
 
 // invocation is what the manifest records of command c: its path, the

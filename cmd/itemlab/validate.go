@@ -28,7 +28,7 @@ used, 2 when not.`,
   itemlab validate --responses exam.xlsx --sheet Responses --items items.xlsx --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			df.MaxProblems = maxProblems
+			df.MaxProblems, df.Ctx = maxProblems, c.Context()
 			d, _, err := pipeline.ReadData(df)
 			if pl := pipeline.Problems(err); pl != nil {
 				return printProblems(env, pl)
