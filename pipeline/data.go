@@ -28,6 +28,7 @@ type DataOptions struct {
 	// MaxProblems, if positive, reads on after a bad row or cell and fails
 	// with every problem (the first MaxProblems listed): see Problems.
 	MaxProblems int
+	Encoding    string // of text files without a byte order mark: utf-8 (default) or windows-1252
 	// Ctx, if non-nil, stops a long read when cancelled; LoadData uses the
 	// Output's (SetContext) when it is nil.
 	Ctx context.Context
@@ -54,6 +55,9 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	if o.MaxRows < 0 {
 		return nil, nil, Inputf("--max-rows: %d is negative (zero means %d)", o.MaxRows, ingest.DefaultMaxRows)
 	}
+	if _, err := ingest.ParseEncoding(o.Encoding); err != nil {
+		return nil, nil, Inputf("--encoding: %v", err)
+	}
 	delim, err := ingest.ParseDelimiter(o.Delimiter)
 	if err != nil {
 		return nil, nil, Inputf("--delimiter: %v", err)
@@ -76,7 +80,7 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	opts := ingest.Options{
 		Sheet: o.Sheet, ItemsSheet: o.ItemsSheet, IDColumn: o.IDColumn, GroupColumn: o.GroupColumn,
 		FormColumn: o.FormColumn, Ignore: o.Ignore, NotReached: o.NotReached,
-		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows, MaxCells: o.MaxCells, MaxRows: o.MaxRows, MaxProblems: o.MaxProblems, Context: o.Ctx,
+		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows, MaxCells: o.MaxCells, MaxRows: o.MaxRows, MaxProblems: o.MaxProblems, Context: o.Ctx, Encoding: o.Encoding,
 	}
 	if o.Options != "" {
 		opts.Options = splitCodes(o.Options)

@@ -191,7 +191,7 @@ func (r *runner) run() (*Summary, error) {
 	omit := s.Data.Omit
 	data := DataOptions{Responses: s.Path(s.Responses), Items: s.Path(s.Items), Sheet: s.Data.Sheet, ItemsSheet: s.Data.ItemsSheet,
 		IDColumn: s.Data.IDColumn, GroupColumn: s.Data.GroupColumn, FormColumn: s.Data.FormColumn, Ignore: s.Data.Ignore,
-		Options: s.Data.Options, NotReached: s.Data.NotReached, Omit: omit, MaxCells: s.Data.MaxCells, MaxRows: s.Data.MaxRows}
+		Options: s.Data.Options, NotReached: s.Data.NotReached, Omit: omit, MaxCells: s.Data.MaxCells, MaxRows: s.Data.MaxRows, Encoding: s.Data.Encoding}
 	var d *analysis.Dataset
 	if err := r.stage("ingest", func() (err error) {
 		if d, err = LoadData(out, data); err != nil {

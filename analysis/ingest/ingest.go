@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/itemlab/itemlab/analysis"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 )
 
 // Options control how responses are read.
@@ -53,6 +55,31 @@ type Options struct {
 	// by row (a worksheet, a long-format or quoted CSV file): Load returns
 	// its error within a fraction of a second of a cancellation.
 	Context context.Context
+	// Encoding of text files (responses and items) without a byte order
+	// mark: "" or "utf-8", or "windows-1252" (Excel's "CSV" in Western
+	// locales, also accepted as "cp1252", "ansi", "latin1", "iso-8859-1").
+	// ParseEncoding checks a --encoding value.
+	Encoding string
+}
+
+// ParseEncoding checks an encoding name for Options.Encoding and returns
+// its canonical form ("" for UTF-8).
+func ParseEncoding(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "utf-8", "utf8":
+		return "", nil
+	case "windows-1252", "cp1252", "ansi", "latin1", "latin-1", "iso-8859-1":
+		return "windows-1252", nil
+	}
+	return "", fmt.Errorf("%q: want utf-8 or windows-1252", s)
+}
+
+// decode wraps a text source in the decoder of enc.
+func decode(src Source, enc string) Source {
+	if enc == "windows-1252" && !isXLSX(src.Name) {
+		src.R = transform.NewReader(src.R, charmap.Windows1252.NewDecoder())
+	}
+	return src
 }
 
 // DefaultMaxCells and DenseFactor are the default bound on the response
@@ -97,6 +124,24 @@ var (
 // Errors are *ParseError values that name file, line (or sheet and cell),
 // column and item. Problems that are not errors are in Dataset.Warnings.
 func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, error) {
+	d, err := loadFiles(responses, items, opts)
+	var pe *analysis.ParseError
+	if errors.Is(err, analysis.ErrInvalidUTF8) && opts.Encoding == "" && errors.As(err, &pe) && !isXLSX(pe.File) {
+		pe.Err = fmt.Errorf("%w; a CSV saved by Excel in a Western locale is windows-1252: read it with --encoding windows-1252", pe.Err)
+	}
+	return d, err
+}
+
+func loadFiles(responses Source, items *Source, opts Options) (*analysis.Dataset, error) {
+	enc, err := ParseEncoding(opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	responses = decode(responses, enc)
+	if items != nil {
+		is := decode(*items, enc)
+		items = &is
+	}
 	var probs *problems
 	if opts.MaxProblems > 0 {
 		probs = &problems{max: opts.MaxProblems}

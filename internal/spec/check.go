@@ -218,6 +218,7 @@ func (c *checker) checkData(s *Spec) {
 			c.errorf(fmt.Sprintf("data.ignore[%d]", k), "data.ignore: an empty column name")
 		}
 	}
+	d.Encoding = c.choice("data.encoding", d.Encoding, "utf-8", "windows-1252")
 	if d.MaxCells < 0 {
 		c.errorf("data.max_cells", "data.max_cells: %d: want a positive number of cells (or remove the key for the default bound)", d.MaxCells)
 	}

@@ -54,6 +54,7 @@ type Data struct {
 	Omit        string   `yaml:"omit"` // wrong or missing (lower case after Read)
 	NotReached  bool     `yaml:"not_reached"`
 	Ignore      []string `yaml:"ignore"`
+	Encoding    string   `yaml:"encoding"`  // utf-8 (default) or windows-1252 (--encoding)
 	MaxCells    int64    `yaml:"max_cells"` // bound on a long-format file's matrix (--max-cells)
 	MaxRows     int      `yaml:"max_rows"`  // rows an XLSX responses file may run to (--max-rows)
 }
