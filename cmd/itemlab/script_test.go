@@ -45,16 +45,28 @@ func mkxlsx(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 || len(args)%2 != 0 {
 		ts.Fatalf("usage: mkxlsx table.csv book.xlsx [CELL VALUE]...")
 	}
+	// A stream writer writes only the rows given (rows in ascending order;
+	// the CELLs below the table).
 	f := excelize.NewFile()
 	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	ts.Check(err)
 	for r, line := range strings.Split(strings.TrimRight(ts.ReadFile(args[0]), "\n"), "\n") {
-		for c, v := range strings.Split(line, ",") {
-			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
-			ts.Check(f.SetCellStr("Sheet1", cell, v))
+		var row []any
+		for _, v := range strings.Split(line, ",") {
+			row = append(row, v)
 		}
+		cell, _ := excelize.CoordinatesToCellName(1, r+1)
+		ts.Check(sw.SetRow(cell, row))
 	}
 	for k := 2; k < len(args); k += 2 {
-		ts.Check(f.SetCellStr("Sheet1", args[k], args[k+1]))
+		c, r, err := excelize.CellNameToCoordinates(args[k])
+		ts.Check(err)
+		row := make([]any, c)
+		row[c-1] = args[k+1]
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		ts.Check(sw.SetRow(cell, row))
 	}
+	ts.Check(sw.Flush())
 	ts.Check(f.SaveAs(ts.MkAbs(args[1])))
 }
