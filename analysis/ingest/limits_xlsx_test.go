@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -140,6 +141,12 @@ func TestXLSXTemporaryFilesRemoved(t *testing.T) {
 	unzipXMLSizeLimit = 1 // every sheet goes to a temporary file
 	bad := [][]any{{"examinee_id", "Q1", "Q2", "Q3"}, {"c1", "A", "E", "C"}}
 	ragged := [][]any{{"examinee_id", "Q1", "Q2", "Q3"}, {"c1", "A", "B", "C", "extra"}}
+	long := [][]any{{"examinee_id", "Q1", "Q2", "Q3"}}
+	for k := range 2000 {
+		long = append(long, []any{fmt.Sprintf("c%d", k), "A", "B", "C"})
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
 	for _, c := range []struct {
 		name string
 		rows [][]any
@@ -150,6 +157,7 @@ func TestXLSXTemporaryFilesRemoved(t *testing.T) {
 		{"bad response", bad, Options{}, false},
 		{"ragged row", ragged, Options{}, false},
 		{"row limit", limitData, Options{MaxRows: 2}, false},
+		{"cancelled", long, Options{Context: cancelled}, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			resp := xlsxWorkbook(t, []string{"Responses"}, map[string][][]any{"Responses": c.rows}, nil)
