@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,14 +11,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
 // TestStudySignalsEveryStage sends SIGINT, SIGTERM and SIGKILL to `run` on a
-// 200,000-candidate file at the middle of each stage in turn, timed by the
-// stage seconds of a first, complete run's manifest.json. Each time: the
+// 200,000-candidate file in the middle of each stage in turn: half the
+// stage's seconds in a first, complete run's manifest.json after the run's
+// progress line says the stage began. Each time: the
 // exit code says which signal (130, 143, killed), SIGINT and SIGTERM stop
 // within 2 s and leave no staging folder, nothing half-written appears (no
 // run folder at --out, no file beside it), the previous run folder is
@@ -73,31 +76,61 @@ func TestStudySignalsEveryStage(t *testing.T) {
 	if err := json.Unmarshal([]byte(before[filepath.Join(dir, "prev", "manifest.json")]), &man); err != nil || len(man.Stages) == 0 {
 		t.Fatalf("manifest stages: %v", err)
 	}
-	progress := regexp.MustCompile(`(?m)^itemlab: ([a-z]+)…$`)
+	progress := regexp.MustCompile(`^itemlab: ([a-z]+)…$`)
 	hit := map[string]int{}
-	var elapsed float64
 	for si, st := range man.Stages {
-		at := time.Duration((elapsed + st.Seconds/2) * float64(time.Second))
-		elapsed += st.Seconds
+		// The signal goes half the stage's recorded time after the run
+		// says the stage started ("itemlab: calibrate…" on stderr).
+		half := time.Duration(st.Seconds / 2 * float64(time.Second))
 		for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
 			name := fmt.Sprintf("%s/%v", st.Name, sig)
 			out := fmt.Sprintf("out-%d-%d", si, sig)
 			cmd := run("run", "--spec", "data/exam.yaml", "--out", out)
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
+			pipe, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(at)
+			var mu sync.Mutex
+			var stderr strings.Builder
+			met := "(before the first stage)"
+			started := make(chan struct{})
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				sc := bufio.NewScanner(pipe)
+				once := false
+				for sc.Scan() {
+					mu.Lock()
+					stderr.WriteString(sc.Text() + "\n")
+					if m := progress.FindStringSubmatch(sc.Text()); m != nil {
+						met = m[1]
+						if m[1] == st.Name && !once {
+							once = true
+							close(started)
+						}
+					}
+					mu.Unlock()
+				}
+			}()
+			select {
+			case <-started:
+				time.Sleep(half)
+			case <-done:
+				t.Logf("%s: the run ended before the stage began", name)
+			case <-time.After(10 * time.Minute):
+				t.Errorf("%s: the stage did not begin within 10 minutes", name)
+			}
 			cmd.Process.Signal(sig)
 			sent := time.Now()
+			<-done
 			cmd.Wait()
 			code := cmd.ProcessState.ExitCode()
-			met := "(before the first stage)"
-			if m := progress.FindAllStringSubmatch(stderr.String(), -1); len(m) > 0 {
-				met = m[len(m)-1][1]
-			}
-			t.Logf("%s at %v: met %s, exit %d in %v", name, at.Round(time.Millisecond), met, code, time.Since(sent).Round(time.Millisecond))
+			mu.Lock()
+			t.Logf("%s %v into the stage: met %s, exit %d in %v", name, half.Round(time.Millisecond), met, code, time.Since(sent).Round(time.Millisecond))
+			mu.Unlock()
 			if code == 0 {
 				t.Logf("%s: the run had finished; nothing to check", name)
 				os.RemoveAll(filepath.Join(dir, out))
