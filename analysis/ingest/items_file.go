@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -168,8 +169,8 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 					return
 				}
 				v, err := strconv.ParseFloat(s, 64)
-				if err != nil || v != v {
-					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a number", name, analysis.QuoteCell(s)))
+				if err != nil || v != v || math.IsInf(v, 0) {
+					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a finite number", name, analysis.QuoteCell(s)))
 					return
 				}
 				*dst = v
@@ -183,8 +184,13 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 			if bs == "" {
 				return it, tab.ErrAt(bk, id, errors.New("fixed parameters need b (a defaults to 1, c to 0)"))
 			}
-			if fp.A <= 0 {
-				return it, tab.ErrAt(ak, id, fmt.Errorf("a = %g: want a positive slope", fp.A))
+			// The range of bank parameters (as pipeline.CheckBankParams
+			// checks --fixed): a held item anchors the scale.
+			if fp.A <= 0 || fp.A > 10 {
+				return it, tab.ErrAt(ak, id, fmt.Errorf("a = %g: want a slope 0 < a ≤ 10 for a bank parameter", fp.A))
+			}
+			if math.Abs(fp.B) > 10 {
+				return it, tab.ErrAt(bk, id, fmt.Errorf("b = %g: want |b| ≤ 10 logits for a bank parameter", fp.B))
 			}
 			if fp.C < 0 || fp.C >= 1 {
 				return it, tab.ErrAt(ck, id, fmt.Errorf("c = %g: want 0 ≤ c < 1", fp.C))
