@@ -169,8 +169,12 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 					return
 				}
 				v, err := strconv.ParseFloat(s, 64)
-				if err != nil || v != v || math.IsInf(v, 0) {
-					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a finite number", name, analysis.QuoteCell(s)))
+				if err != nil || v != v {
+					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a number", name, analysis.QuoteCell(s)))
+					return
+				}
+				if math.IsInf(v, 0) {
+					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not finite: want a bank parameter", name, analysis.QuoteCell(s)))
 					return
 				}
 				*dst = v
