@@ -54,8 +54,8 @@ q3_pairs.csv and manifest.json. A fit that stops at --max-iter says so.
 
 At most 2,000 items are calibrated unless --max-items raises the limit: the
 standard errors invert the information matrix of every parameter, cross-item
-terms included, whose memory grows as items² (512 MB at 2,000 2PL items,
-12.8 GB at 10,000) and time as items³; --no-se skips them.`,
+terms included, whose memory grows as items² (1.6 GB at 2,000 2PL items,
+about 39 GB at 10,000) and time as items³; --no-se skips them.`,
 		Example: `  itemlab calibrate --responses lsat7.csv --model 2pl --out lsat7-2pl
   itemlab calibrate --responses r.csv --items i.csv --model 3pl --out calib
   itemlab calibrate --responses r.csv --items i.csv --model rasch --method cml --out rasch
