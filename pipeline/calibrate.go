@@ -29,6 +29,7 @@ type CalibrateSettings struct {
 	EmpiricalHistogram bool
 	GuessPrior         string // default, none, or "ALPHA,BETA"
 	NoSE               bool
+	MaxItems           int    // most items calibrated; zero means DefaultMaxItems (see there)
 	Omit               string // wrong (default) or missing
 	Workers            int    // zero means GOMAXPROCS
 }
@@ -101,6 +102,9 @@ func (s CalibrateSettings) options(out *Output) (calibrate.Options, error) {
 // Calibrate is the calibrate stage: it fits the model to d and writes
 // params.csv, persons.csv, sseap.csv, q3_pairs.csv and fit.json under prefix.
 func Calibrate(ctx context.Context, out *Output, prefix string, d *analysis.Dataset, s CalibrateSettings) (*calibrate.Result, error) {
+	if err := checkCalibrationSize(d, s.All, s.NoSE, s.MaxItems); err != nil {
+		return nil, err
+	}
 	o, err := s.options(out)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"strings"
 
 	"github.com/itemlab/itemlab/analysis"
@@ -22,6 +23,15 @@ type DataOptions struct {
 	Omit                  string   // wrong (default when empty) or missing, for calibration
 	Delimiter             string   // field delimiter of a text responses file; empty means detect it
 	SkipSummaryRows       bool     // drop footer rows such as "Total" or "Average" (with a warning)
+	MaxCells              int64    // bound on a long-format file's matrix; zero means ingest's default rule
+	MaxRows               int      // rows an XLSX responses file may run to; zero means ingest.DefaultMaxRows
+	// MaxProblems, if positive, reads on after a bad row or cell and fails
+	// with every problem (the first MaxProblems listed): see Problems.
+	MaxProblems int
+	Encoding    string // of text files without a byte order mark: utf-8 (default) or windows-1252
+	// Ctx, if non-nil, stops a long read when cancelled; LoadData uses the
+	// Output's (SetContext) when it is nil.
+	Ctx context.Context
 }
 
 // OmitRule is the omit rule the options name.
@@ -38,6 +48,15 @@ func (o DataOptions) OmitRule() (analysis.OmitRule, error) {
 func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	if _, err := o.OmitRule(); err != nil {
 		return nil, nil, err
+	}
+	if o.MaxCells < 0 {
+		return nil, nil, Inputf("--max-cells: %d is negative (zero means the default bound)", o.MaxCells)
+	}
+	if o.MaxRows < 0 {
+		return nil, nil, Inputf("--max-rows: %d is negative (zero means %d)", o.MaxRows, ingest.DefaultMaxRows)
+	}
+	if _, err := ingest.ParseEncoding(o.Encoding); err != nil {
+		return nil, nil, Inputf("--encoding: %v", err)
 	}
 	delim, err := ingest.ParseDelimiter(o.Delimiter)
 	if err != nil {
@@ -61,7 +80,7 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 	opts := ingest.Options{
 		Sheet: o.Sheet, ItemsSheet: o.ItemsSheet, IDColumn: o.IDColumn, GroupColumn: o.GroupColumn,
 		FormColumn: o.FormColumn, Ignore: o.Ignore, NotReached: o.NotReached,
-		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows,
+		Delimiter: delim, SkipSummaryRows: o.SkipSummaryRows, MaxCells: o.MaxCells, MaxRows: o.MaxRows, MaxProblems: o.MaxProblems, Context: o.Ctx, Encoding: o.Encoding,
 	}
 	if o.Options != "" {
 		opts.Options = splitCodes(o.Options)
@@ -71,6 +90,9 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 		src.Size = st.Size()
 	}
 	ds, err := ingest.Load(src, items, opts)
+	if o.Ctx != nil && o.Ctx.Err() != nil {
+		return nil, nil, o.Ctx.Err()
+	}
 	if err != nil {
 		return nil, nil, asInput(err)
 	}
@@ -84,6 +106,9 @@ func ReadData(o DataOptions) (*analysis.Dataset, []reports.FileRecord, error) {
 // LoadData is the ingest stage: it reads the dataset, records its files in
 // out's manifest and its warnings on out.
 func LoadData(out *Output, o DataOptions) (*analysis.Dataset, error) {
+	if o.Ctx == nil {
+		o.Ctx = out.ctx
+	}
 	d, recs, err := ReadData(o)
 	if err != nil {
 		return nil, err

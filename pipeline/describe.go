@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/itemlab/itemlab/analysis"
+	"github.com/itemlab/itemlab/analysis/ingest"
 )
 
 // Description is what validate reports about a dataset.
@@ -113,4 +115,41 @@ func Describe(d *analysis.Dataset) *Description {
 		s.Warnings = append(s.Warnings, w.Error())
 	}
 	return s
+}
+
+// ProblemGroup is the problems of one kind (validate's listing).
+type ProblemGroup struct {
+	Kind     string
+	Problems []*analysis.ParseError
+}
+
+// ProblemList is every problem ReadData found with DataOptions.MaxProblems
+// set, grouped by kind in the order each kind first appears.
+type ProblemList struct {
+	Groups    []ProblemGroup
+	Listed    int  // problems in Groups
+	More      int  // problems found beyond the listed ones
+	ItemsOnly bool // the problems are the items file's; the responses were not read
+}
+
+// Problems returns the grouped problems of an error from ReadData, or nil
+// if err does not carry a list of them.
+func Problems(err error) *ProblemList {
+	var pe *ingest.ProblemsError
+	if !errors.As(err, &pe) {
+		return nil
+	}
+	l := &ProblemList{Listed: len(pe.Problems), More: pe.More, ItemsOnly: pe.ItemsOnly}
+	at := map[string]int{}
+	for _, p := range pe.Problems {
+		k := ingest.Kind(p)
+		g, ok := at[k]
+		if !ok {
+			g = len(l.Groups)
+			at[k] = g
+			l.Groups = append(l.Groups, ProblemGroup{Kind: k})
+		}
+		l.Groups[g].Problems = append(l.Groups[g].Problems, p)
+	}
+	return l
 }

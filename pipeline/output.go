@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -44,10 +45,15 @@ type Output struct {
 	warnings []error
 	stages   []reports.StageRecord
 	spec     string
-	lock     *os.File // the output folder's lock (lockTarget)
-	hold     *os.File // the staging folder, locked while this Output lives
-	conflict error    // an input the output folder would replace
+	lock     *os.File        // the output folder's lock (lockTarget)
+	hold     *os.File        // the staging folder, locked while this Output lives
+	conflict error           // an input the output folder would replace
+	ctx      context.Context // SetContext; nil means none
 }
+
+// SetContext gives the stages that take no context of their own (reading
+// the data) one to stop on.
+func (o *Output) SetContext(ctx context.Context) { o.ctx = ctx }
 
 // NewOutput stages outputs for the folder dir, which Commit replaces as a
 // whole. An existing non-empty dir must hold an earlier run of the same

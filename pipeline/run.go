@@ -158,6 +158,7 @@ const runGCPercent = 50
 // under prefix of out (the demo runs two forms into one Output).
 func RunStages(ctx context.Context, out *Output, prefix string, s *spec.Spec) (*Summary, error) {
 	r := &runner{ctx: ctx, out: out, prefix: prefix, s: s, sum: &Summary{Exam: s.Exam, Skipped: []string{}}}
+	out.SetContext(ctx)
 	return r.run()
 }
 
@@ -206,11 +207,14 @@ func (r *runner) run() (*Summary, error) {
 	omit := s.Data.Omit
 	data := DataOptions{Responses: s.Path(s.Responses), Items: s.Path(s.Items), Sheet: s.Data.Sheet, ItemsSheet: s.Data.ItemsSheet,
 		IDColumn: s.Data.IDColumn, GroupColumn: s.Data.GroupColumn, FormColumn: s.Data.FormColumn, Ignore: s.Data.Ignore,
-		Options: s.Data.Options, NotReached: s.Data.NotReached, Omit: omit}
+		Options: s.Data.Options, NotReached: s.Data.NotReached, Omit: omit, MaxCells: s.Data.MaxCells, MaxRows: s.Data.MaxRows, Encoding: s.Data.Encoding}
 	var d *analysis.Dataset
 	if err := r.stage("ingest", func() (err error) {
 		if d, err = LoadData(out, data); err != nil {
 			return err
+		}
+		if err := checkCalibrationSize(d, s.Calibrate.All, false, s.Calibrate.MaxItems); err != nil {
+			return err // up front, not after the analysis
 		}
 		return checkBlueprint(out, d, s)
 	}); err != nil {
@@ -263,7 +267,7 @@ func (r *runner) run() (*Summary, error) {
 	if model == "" {
 		model = "3pl"
 	}
-	cset := CalibrateSettings{Model: model, Method: s.Calibrate.Method, Scoring: s.Calibrate.Scoring, All: s.Calibrate.All, Omit: omit, Fixed: bk.fixedFile()}
+	cset := CalibrateSettings{Model: model, Method: s.Calibrate.Method, Scoring: s.Calibrate.Scoring, All: s.Calibrate.All, Omit: omit, Fixed: bk.fixedFile(), MaxItems: s.Calibrate.MaxItems}
 	var cal *calibrate.Result
 	if err := r.stage("calibrate", func() (err error) { cal, err = Calibrate(r.ctx, out, r.at("calibrate"), d, cset); return }); err != nil {
 		return nil, err

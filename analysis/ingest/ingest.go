@@ -2,14 +2,19 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/itemlab/itemlab/analysis"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/transform"
 )
 
 // Options control how responses are read.
@@ -32,7 +37,62 @@ type Options struct {
 	// such as "Total" or "Average", with a warning naming them; without it
 	// such a row is an error.
 	SkipSummaryRows bool
+	// MaxCells bounds the response matrix (candidates × items) that a
+	// long-format file may imply; zero means the default rule of
+	// checkCells (at most DenseFactor × the responses present, or
+	// DefaultMaxCells whatever the responses). A wide file holds every cell
+	// it implies, so the limit does not apply to it.
+	MaxCells int64
+	// MaxRows is the number of worksheet rows an XLSX responses file may
+	// run to; zero means DefaultMaxRows.
+	MaxRows int
+	// MaxProblems, if positive, makes Load go on after a bad row or cell
+	// and return every problem it found as a *ProblemsError, listing the
+	// first MaxProblems and counting the rest (validate lists them). Zero
+	// stops at the first problem.
+	MaxProblems int
+	// Context, if non-nil, is checked every 1,024 rows of a file read row
+	// by row (a worksheet, a long-format or quoted CSV file): Load returns
+	// its error within a fraction of a second of a cancellation.
+	Context context.Context
+	// Encoding of text files (responses and items) without a byte order
+	// mark: "" or "utf-8", or "windows-1252" (Excel's "CSV" in Western
+	// locales, also accepted as "cp1252", "ansi", "latin1", "iso-8859-1").
+	// ParseEncoding checks a --encoding value.
+	Encoding string
 }
+
+// ParseEncoding checks an encoding name for Options.Encoding and returns
+// its canonical form ("" for UTF-8).
+func ParseEncoding(s string) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "utf-8", "utf8":
+		return "", nil
+	case "windows-1252", "cp1252", "ansi", "latin1", "latin-1", "iso-8859-1":
+		return "windows-1252", nil
+	}
+	return "", fmt.Errorf("%q: want utf-8 or windows-1252", s)
+}
+
+// decode wraps a text source in the decoder of enc.
+func decode(src Source, enc string) Source {
+	if enc == "windows-1252" && !isXLSX(src.Name) {
+		src.R = transform.NewReader(src.R, charmap.Windows1252.NewDecoder())
+	}
+	return src
+}
+
+// DefaultMaxCells and DenseFactor are the default bound on the response
+// matrix of a long-format file (Options.MaxCells): the matrix takes one byte
+// per candidate × item, so a file of few responses naming many candidates
+// and many items (every candidate answering a different item) would need
+// memory out of all proportion to its size. A matrix of at most
+// DefaultMaxCells cells (64 MiB) or at most DenseFactor times the responses
+// present (a sparse design of up to 64 forms pooled in one file) is read.
+const (
+	DefaultMaxCells = 64 << 20
+	DenseFactor     = 64
+)
 
 var (
 	idAliases    = []string{"examinee_id", "id", "examinee", "candidate_id", "candidate", "person_id", "person", "student_id", "student", "respondent_id", "respondent", "examineeid", "candidateid"}
@@ -64,15 +124,46 @@ var (
 // Errors are *ParseError values that name file, line (or sheet and cell),
 // column and item. Problems that are not errors are in Dataset.Warnings.
 func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, error) {
+	d, err := loadFiles(responses, items, opts)
+	var pe *analysis.ParseError
+	if errors.Is(err, analysis.ErrInvalidUTF8) && opts.Encoding == "" && errors.As(err, &pe) && !isXLSX(pe.File) {
+		pe.Err = fmt.Errorf("%w; a CSV saved by Excel in a Western locale is windows-1252: read it with --encoding windows-1252", pe.Err)
+	}
+	return d, err
+}
+
+func loadFiles(responses Source, items *Source, opts Options) (*analysis.Dataset, error) {
+	enc, err := ParseEncoding(opts.Encoding)
+	if err != nil {
+		return nil, err
+	}
+	responses = decode(responses, enc)
+	if items != nil {
+		is := decode(*items, enc)
+		items = &is
+	}
+	var probs *problems
+	if opts.MaxProblems > 0 {
+		probs = &problems{max: opts.MaxProblems}
+	}
 	var defs []analysis.ItemInfo
 	if items != nil {
 		var err error
-		defs, err = ReadItems(*items, ItemsOptions{Sheet: opts.ItemsSheet, Options: opts.Options})
+		defs, err = ReadItems(*items, ItemsOptions{Sheet: opts.ItemsSheet, Options: opts.Options, problems: probs})
 		if err != nil {
 			return nil, err
 		}
+		if probs.count() > 0 {
+			// The responses are read against the items: fix these first.
+			pe := probs.err().(*ProblemsError)
+			pe.ItemsOnly = true
+			return nil, pe
+		}
 	}
-	tab, err := openTable(responses, opts.Sheet, opts.Delimiter)
+	tab, err := openTable(responses, opts.Sheet, opts.Delimiter, opts.MaxRows)
+	if err == nil {
+		defer closeTable(tab)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,13 +186,16 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 	for k := range header {
 		header[k] = strings.TrimSpace(header[k])
 	}
-	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts, size: responses.Size}
+	ld := &loader{name: responses.Name, tab: tab, header: header, defs: defs, opts: opts, size: responses.Size, probs: probs}
 	var d *analysis.Dataset
 	headerLine := tab.Line()
 	if isLong(header) {
 		d, err = ld.long()
 	} else {
 		d, err = ld.wide()
+	}
+	if err != nil && probs.count() > 0 && probs.force(err) {
+		return nil, probs.err()
 	}
 	if err != nil {
 		// A header that does not fit may be that of another sheet.
@@ -111,6 +205,9 @@ func Load(responses Source, items *Source, opts Options) (*analysis.Dataset, err
 				pe.Err = fmt.Errorf("%w%s", pe.Err, hint)
 			}
 		}
+		return nil, err
+	}
+	if err := probs.err(); err != nil {
 		return nil, err
 	}
 	d.Sources = append(d.Sources, responses.Name)
@@ -189,6 +286,8 @@ type loader struct {
 	// skipped are the summary rows dropped under Options.SkipSummaryRows.
 	skipped []skippedRow
 	size    int64 // Source.Size
+	// probs collects the problems when Options.MaxProblems asks for them.
+	probs *problems
 }
 
 // cellDecoder turns a cell into an option index, Omit, or an error.
@@ -360,7 +459,11 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 			continue
 		}
 		if _, ok := byID[name]; !ok {
-			return nil, l.tab.ErrAt(k, name, fmt.Errorf("column is not an item of the items file (nor the id, group or form column); add it to the items file or skip it with --ignore %s", name))
+			err := l.tab.ErrAt(k, name, fmt.Errorf("column is not an item of the items file (nor the id, group or form column); add it to the items file or skip it with --ignore %s", name))
+			if l.probs.add(err) {
+				continue
+			}
+			return nil, err
 		}
 	}
 	if l.defs != nil {
@@ -368,7 +471,11 @@ func (l *loader) wide() (*analysis.Dataset, error) {
 		for j := range items {
 			k, ok := seenCol[items[j].ID]
 			if !ok {
-				return nil, l.tab.ErrAt(-1, items[j].ID, errors.New("item of the items file has no column in the responses"))
+				err := l.tab.ErrAt(-1, items[j].ID, errors.New("item of the items file has no column in the responses"))
+				if l.probs.add(err) {
+					continue
+				}
+				return nil, err
 			}
 			items[j].Column = k + 1
 			colItem[k] = j
@@ -492,6 +599,47 @@ func allPreScored(items []analysis.ItemInfo) bool {
 	return len(items) > 0
 }
 
+// cancelled returns the context's error every 1,024th row n.
+func (l *loader) cancelled(n int) error {
+	if n%1024 != 0 || l.opts.Context == nil {
+		return nil
+	}
+	return l.opts.Context.Err()
+}
+
+// checkCells returns the error for a long-format file whose N candidates and
+// J items imply a response matrix beyond the bound of Options.MaxCells, given
+// the number of responses present.
+func (l *loader) checkCells(n, j, responses int) error {
+	cells := int64(n) * int64(j)
+	limit := l.opts.MaxCells
+	if limit <= 0 {
+		limit = max(DefaultMaxCells, DenseFactor*int64(responses))
+	}
+	if cells <= limit {
+		return nil
+	}
+	how := fmt.Sprintf("more than the limit of %d cells", limit)
+	if l.opts.MaxCells <= 0 {
+		how = fmt.Sprintf("more than %d times the responses present and more than %d cells", DenseFactor, DefaultMaxCells)
+	}
+	return &analysis.ParseError{File: l.name, Err: fmt.Errorf("the long-format file names %d candidates and %d items but holds %d responses: its response matrix would have %d cells (one byte each, %s), %s; if the file is right, raise the limit with --max-cells %d (spec: data.max_cells)",
+		n, j, responses, cells, byteSize(cells), how, cells)}
+}
+
+// byteSize writes a size in bytes with a binary unit.
+func byteSize(b int64) string {
+	switch {
+	case b >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
+	case b >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
+	case b >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(b)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", b)
+}
+
 // long reads the long format: one row per candidate × item.
 func (l *loader) long() (*analysis.Dataset, error) {
 	h := l.header
@@ -520,28 +668,22 @@ func (l *loader) long() (*analysis.Dataset, error) {
 		decs = append(decs, newCellDecoder(items[j].Options))
 	}
 	type cell struct {
-		cand, item int
+		cand, item int32
+		line       int32
 		v          uint8
-		line       int
 	}
 	var cells []cell
 	d := &analysis.Dataset{}
 	cand := map[string]int{}
-	for {
-		rec, err := l.nextRow()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	// row reads one response.
+	row := func(rec [][]byte) error {
 		line := l.tab.Line()
 		id, err := l.textField(rec, idCol)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if id == "" {
-			return nil, l.tab.ErrAt(idCol, "", errors.New("empty candidate id"))
+			return l.tab.ErrAt(idCol, "", errors.New("empty candidate id"))
 		}
 		ci, ok := cand[id]
 		if !ok {
@@ -550,35 +692,35 @@ func (l *loader) long() (*analysis.Dataset, error) {
 			c := analysis.Candidate{ID: id, Line: line}
 			if groupCol >= 0 {
 				if c.Group, err = l.textField(rec, groupCol); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			if formCol >= 0 {
 				if c.Form, err = l.textField(rec, formCol); err != nil {
-					return nil, err
+					return err
 				}
 			}
 			d.Candidates = append(d.Candidates, c)
 		} else if groupCol >= 0 {
 			g, err := l.textField(rec, groupCol)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if g != d.Candidates[ci].Group {
-				return nil, l.tab.ErrAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", analysis.QuoteCell(id), analysis.QuoteCell(g), analysis.QuoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
+				return l.tab.ErrAt(groupCol, "", fmt.Errorf("candidate %s has group %s here but %s on line %d", analysis.QuoteCell(id), analysis.QuoteCell(g), analysis.QuoteCell(d.Candidates[ci].Group), d.Candidates[ci].Line))
 			}
 		}
 		iid, err := l.textField(rec, itemCol)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		j, ok := byID[iid]
 		if !ok {
 			if l.defs != nil {
-				return nil, l.tab.ErrAt(itemCol, iid, errors.New("item is not in the items file"))
+				return l.tab.ErrAt(itemCol, iid, errors.New("item is not in the items file"))
 			}
 			if iid == "" {
-				return nil, l.tab.ErrAt(itemCol, "", errors.New("empty item id"))
+				return l.tab.ErrAt(itemCol, "", errors.New("empty item id"))
 			}
 			j = len(items)
 			byID[iid] = j
@@ -587,28 +729,83 @@ func (l *loader) long() (*analysis.Dataset, error) {
 		}
 		v, err := decs[j].decode(rec[respCol])
 		if err != nil {
-			return nil, l.badCell(respCol, iid, rec[respCol], decs[j])
+			return l.badCell(respCol, iid, rec[respCol], decs[j])
 		}
-		cells = append(cells, cell{ci, j, v, line})
+		cells = append(cells, cell{int32(ci), int32(j), int32(line), v})
+		return nil
+	}
+	for n := 1; ; n++ {
+		if err := l.cancelled(n); err != nil {
+			return nil, err
+		}
+		rec, err := l.nextRow()
+		if err == io.EOF {
+			break
+		}
+		if err == nil {
+			err = row(rec)
+		}
+		if err != nil {
+			if l.probs.add(err) {
+				continue
+			}
+			return nil, err
+		}
 	}
 	if len(d.Candidates) == 0 {
 		return nil, &analysis.ParseError{File: l.name, Err: analysis.ErrHeaderOnly}
 	}
 	d.Items, d.N, d.J = items, len(d.Candidates), len(items)
+	if err := l.checkCells(d.N, d.J, len(cells)); err != nil {
+		return nil, err
+	}
 	d.PreScored = allPreScored(items)
+	// Duplicates: sort the responses by cell, keeping file order within a
+	// cell, so memory is that of the responses, not of candidates × items.
+	// The error names the repeat that comes first in the file.
+	slices.SortStableFunc(cells, func(a, b cell) int {
+		if a.cand != b.cand {
+			return cmp.Compare(a.cand, b.cand)
+		}
+		return cmp.Compare(a.item, b.item)
+	})
+	dup := -1
+	for k := 1; k < len(cells); k++ {
+		if cells[k].cand == cells[k-1].cand && cells[k].item == cells[k-1].item &&
+			(dup < 0 || cells[k].line < cells[dup].line) {
+			dup = k
+		}
+	}
+	dupErr := func(k int) error {
+		c, first := cells[k], cells[k-1]
+		for i := k - 1; i >= 0 && cells[i].cand == c.cand && cells[i].item == c.item; i-- {
+			first = cells[i]
+		}
+		return &analysis.ParseError{File: l.name, Row: int(c.line), Column: itemCol + 1, Item: items[c.item].ID,
+			Err: fmt.Errorf("duplicate response of candidate %s to this item (first on line %d)", analysis.QuoteCell(d.Candidates[c.cand].ID), first.line)}
+	}
+	if dup >= 0 && l.probs != nil {
+		var dups []int
+		for k := 1; k < len(cells); k++ {
+			if cells[k].cand == cells[k-1].cand && cells[k].item == cells[k-1].item {
+				dups = append(dups, k)
+			}
+		}
+		slices.SortFunc(dups, func(a, b int) int { return cmp.Compare(cells[a].line, cells[b].line) })
+		for _, k := range dups {
+			l.probs.add(dupErr(k))
+		}
+		return nil, l.probs.err()
+	}
+	if dup >= 0 {
+		return nil, dupErr(dup)
+	}
 	d.Raw = make([]uint8, d.N*d.J)
 	for k := range d.Raw {
 		d.Raw[k] = analysis.Omit
 	}
-	at := make([]int32, d.N*d.J) // line of the cell's row, to report duplicates
 	for _, c := range cells {
-		p := c.cand*d.J + c.item
-		if at[p] != 0 {
-			return nil, &analysis.ParseError{File: l.name, Row: c.line, Column: itemCol + 1, Item: items[c.item].ID,
-				Err: fmt.Errorf("duplicate response of candidate %s to this item (first on line %d)", analysis.QuoteCell(d.Candidates[c.cand].ID), at[p])}
-		}
-		at[p] = int32(c.line)
-		d.Raw[p] = c.v
+		d.Raw[int(c.cand)*d.J+int(c.item)] = c.v
 	}
 	for j := range d.Items {
 		if d.Items[j].Column == 0 {

@@ -174,14 +174,19 @@ func (p *rowParser) parse(rec [][]byte, line int, row []uint8, c *analysis.Candi
 			if err := p.summaryRow(rec, line); err != nil {
 				return err
 			}
-			if !utf8.Valid(cell) {
-				return p.ErrAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
-			}
-			return p.ErrAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
+			return p.cellError(line, k, j, cell)
 		}
 		row[j] = v
 	}
 	return nil
+}
+
+// cellError is the error for a cell of item j that is not one of its codes.
+func (p *rowParser) cellError(line, k, j int, cell []byte) error {
+	if !utf8.Valid(cell) {
+		return p.ErrAt(line, k, p.items[j].ID, analysis.ErrInvalidUTF8)
+	}
+	return p.ErrAt(line, k, p.items[j].ID, fmt.Errorf("invalid response %s: %s", analysis.QuoteCell(string(cell)), p.decs[j].describe()))
 }
 
 // wideRows reads every data row of a wide file into d (Candidates and Raw).
@@ -193,6 +198,7 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	// cheaper than a string's); ids whose hash is another id's go in clash.
 	seen := map[uint64]int32{}
 	var clash map[string]int
+	var badIDs map[string]int // ids of rows with a bad cell, when problems are listed
 	var numbers rowNumbers
 	var rows rowChunks
 	rows.width = d.J
@@ -202,6 +208,9 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 		if p.idCol >= 0 {
 			dup := func(prev int) error {
 				return p.ErrAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev))
+			}
+			if prev, bad := badIDs[c.ID]; bad {
+				return dup(prev) // the id of an earlier row with a bad cell
 			}
 			if k, hit := seen[h]; !hit {
 				seen[h] = int32(len(d.Candidates))
@@ -242,18 +251,58 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 	sequential := func(next func() ([][]byte, error), line func() int) error {
 		row := make([]uint8, d.J)
 		var sc rowScratch
-		for {
+		last := -1
+		for n := 1; ; n++ {
+			if err := l.cancelled(n); err != nil {
+				return err
+			}
 			rec, err := next()
 			if err == io.EOF {
 				return nil
 			}
 			if err != nil {
+				if line() > last && l.probs.add(err) { // a row problem; the reader moved on
+					last = line()
+					continue
+				}
 				return err
 			}
+			last = line()
 			var c analysis.Candidate
 			if err := p.parse(rec, line(), row, &c, &sc); err != nil {
 				if sk, ok := p.skippable(err, line()); ok {
 					skip(sk)
+					continue
+				}
+				if l.probs.add(err) {
+					var pe *analysis.ParseError
+					var se *summaryRowError
+					errors.As(err, &pe)
+					if errors.As(err, &se) {
+						continue // a footer row's cells are not responses
+					}
+					if p.idCol >= 0 && c.ID != "" {
+						// A row with a bad cell is not a candidate, but its id
+						// still counts: against the candidates so far and the
+						// other bad rows.
+						prev, dup := badIDs[c.ID]
+						if k, hit := seen[idHash(c.ID)]; !dup && hit && d.Candidates[k].ID == c.ID {
+							prev, dup = d.Candidates[k].Line, true
+						}
+						if dup {
+							l.probs.add(p.ErrAt(c.Line, p.idCol, "", fmt.Errorf("duplicate candidate id %s (first on line %d)", analysis.QuoteCell(c.ID), prev)))
+						} else {
+							if badIDs == nil {
+								badIDs = map[string]int{}
+							}
+							badIDs[c.ID] = c.Line
+						}
+					}
+					for _, e := range p.cellProblems(rec, line()) {
+						if c := e.(*analysis.ParseError); c.Column != pe.Column {
+							l.probs.add(e) // the row's other bad cells
+						}
+					}
 					continue
 				}
 				return err
@@ -263,12 +312,15 @@ func (l *loader) wideRows(d *analysis.Dataset, p *rowParser) error {
 				h = idHash(c.ID)
 			}
 			if err := add(c, row, h); err != nil {
+				if l.probs.add(err) {
+					continue
+				}
 				return err
 			}
 		}
 	}
 	fc, ok := l.tab.(*fastCSV)
-	if !ok {
+	if !ok || l.probs != nil { // collecting problems: row by row
 		err := sequential(l.nextRow, l.tab.Line)
 		d.Raw = rows.join()
 		return err

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 
@@ -19,6 +20,9 @@ var DefaultCodes = []string{"A", "B", "C", "D"}
 type ItemsOptions struct {
 	Sheet   string   // XLSX sheet; empty means the first
 	Options []string // option codes for items that declare none; nil means DefaultCodes
+	// problems, if non-nil, collects the problems of bad rows, which are
+	// then skipped (Options.MaxProblems).
+	problems *problems
 }
 
 // itemsColumns are the recognised headers of an items file (lower case),
@@ -52,6 +56,7 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer closeTable(tab)
 	if err := nearDuplicateColumns(tab, header); err != nil {
 		return nil, err
 	}
@@ -94,28 +99,22 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 	}
 	var items []analysis.ItemInfo
 	seen := map[string]int{}
-	for {
-		rec, err := tab.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
+	// row reads the item of one data row.
+	row := func(rec []string) (it analysis.ItemInfo, _ error) {
 		id, idCol := get(rec, "item_id")
 		if id == "" {
-			return nil, tab.ErrAt(idCol, "", errors.New("empty item_id"))
+			return it, tab.ErrAt(idCol, "", errors.New("empty item_id"))
 		}
 		if prev, dup := seen[id]; dup {
-			return nil, tab.ErrAt(idCol, id, fmt.Errorf("duplicate item id (first on data row %d)", prev))
+			return it, tab.ErrAt(idCol, id, fmt.Errorf("duplicate item id (first on data row %d)", prev))
 		}
 		seen[id] = len(items) + 1
-		it := analysis.ItemInfo{ID: id, Status: analysis.Operational}
+		it = analysis.ItemInfo{ID: id, Status: analysis.Operational}
 
 		if s, k := get(rec, "status"); s != "" {
 			st, ok := analysis.ParseStatus(s)
 			if !ok {
-				return nil, tab.ErrAt(k, id, fmt.Errorf("unknown status %s: want operational, pretest or excluded", analysis.QuoteCell(s)))
+				return it, tab.ErrAt(k, id, fmt.Errorf("unknown status %s: want operational, pretest or excluded", analysis.QuoteCell(s)))
 			}
 			it.Status = st
 		}
@@ -129,13 +128,13 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 			it.Options = []string{"0", "1"}
 			it.KeyMask = 2
 		case key == "":
-			return nil, tab.ErrAt(keyCol, id, errors.New("empty key (a blank key is allowed only for items scored 0/1 in the responses file)"))
+			return it, tab.ErrAt(keyCol, id, errors.New("empty key (a blank key is allowed only for items scored 0/1 in the responses file)"))
 		}
 		if it.Options == nil {
 			if optText != "" {
 				it.Options = splitOptions(optText)
 				if dup := firstDuplicate(it.Options); dup != "" {
-					return nil, tab.ErrAt(optCol, id, fmt.Errorf("option %q listed twice in %s", dup, analysis.QuoteCell(optText)))
+					return it, tab.ErrAt(optCol, id, fmt.Errorf("option %q listed twice in %s", dup, analysis.QuoteCell(optText)))
 				}
 			} else {
 				it.Options = defOpts
@@ -144,10 +143,10 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 				kc = strings.TrimSpace(kc)
 				k := indexOf(it.Options, kc)
 				if k < 0 {
-					return nil, tab.ErrAt(keyCol, id, fmt.Errorf("key %s is not one of the item's options %s", analysis.QuoteCell(kc), strings.Join(it.Options, ", ")))
+					return it, tab.ErrAt(keyCol, id, fmt.Errorf("key %s is not one of the item's options %s", analysis.QuoteCell(kc), strings.Join(it.Options, ", ")))
 				}
 				if k >= 64 {
-					return nil, tab.ErrAt(keyCol, id, errors.New("more than 64 options are not supported"))
+					return it, tab.ErrAt(keyCol, id, errors.New("more than 64 options are not supported"))
 				}
 				it.KeyMask |= 1 << uint(k)
 			}
@@ -155,7 +154,7 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		if s, k := get(rec, "anchor"); s != "" {
 			v, ok := parseBool(s)
 			if !ok {
-				return nil, tab.ErrAt(k, id, fmt.Errorf("anchor %s is not a boolean: want true/false, yes/no or 1/0", analysis.QuoteCell(s)))
+				return it, tab.ErrAt(k, id, fmt.Errorf("anchor %s is not a boolean: want true/false, yes/no or 1/0", analysis.QuoteCell(s)))
 			}
 			it.Anchor = v
 		}
@@ -174,22 +173,31 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not a number", name, analysis.QuoteCell(s)))
 					return
 				}
+				if math.IsInf(v, 0) {
+					perr = tab.ErrAt(k, id, fmt.Errorf("%s %s is not finite: want a bank parameter", name, analysis.QuoteCell(s)))
+					return
+				}
 				*dst = v
 			}
 			num(as, ak, "a", &fp.A)
 			num(bs, bk, "b", &fp.B)
 			num(cs, ck, "c", &fp.C)
 			if perr != nil {
-				return nil, perr
+				return it, perr
 			}
 			if bs == "" {
-				return nil, tab.ErrAt(bk, id, errors.New("fixed parameters need b (a defaults to 1, c to 0)"))
+				return it, tab.ErrAt(bk, id, errors.New("fixed parameters need b (a defaults to 1, c to 0)"))
 			}
-			if fp.A <= 0 {
-				return nil, tab.ErrAt(ak, id, fmt.Errorf("a = %g: want a positive slope", fp.A))
+			// The range of bank parameters (as pipeline.CheckBankParams
+			// checks --fixed): a held item anchors the scale.
+			if fp.A <= 0 || fp.A > 10 {
+				return it, tab.ErrAt(ak, id, fmt.Errorf("a = %g: want a slope 0 < a ≤ 10 for a bank parameter", fp.A))
+			}
+			if math.Abs(fp.B) > 10 {
+				return it, tab.ErrAt(bk, id, fmt.Errorf("b = %g: want |b| ≤ 10 logits for a bank parameter", fp.B))
 			}
 			if fp.C < 0 || fp.C >= 1 {
-				return nil, tab.ErrAt(ck, id, fmt.Errorf("c = %g: want 0 ≤ c < 1", fp.C))
+				return it, tab.ErrAt(ck, id, fmt.Errorf("c = %g: want 0 ≤ c < 1", fp.C))
 			}
 			fp.HasC = cs != ""
 			it.Fixed = fp
@@ -197,7 +205,30 @@ func ReadItems(src Source, opts ItemsOptions) ([]analysis.ItemInfo, error) {
 		for _, k := range metaCols {
 			it.Meta = append(it.Meta, analysis.KV{Key: header[k], Value: rec[k]})
 		}
+		return it, nil
+	}
+	for {
+		rec, err := tab.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if opts.problems.add(err) {
+				continue
+			}
+			return nil, err
+		}
+		it, err := row(rec)
+		if err != nil {
+			if opts.problems.add(err) {
+				continue
+			}
+			return nil, err
+		}
 		items = append(items, it)
+	}
+	if len(items) == 0 && opts.problems.count() > 0 {
+		return nil, nil // every row had a problem: they say it
 	}
 	if len(items) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrHeaderOnly}

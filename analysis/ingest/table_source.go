@@ -1,12 +1,15 @@
 package ingest
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -58,13 +61,13 @@ func isXLSX(name string) bool {
 // locales whose decimal mark is a comma) or tabs is split at them, whichever
 // it holds more of.
 func OpenTable(src Source, sheet string) (Table, error) {
-	return openTable(src, sheet, 0)
+	return openTable(src, sheet, 0, 0)
 }
 
 // openTable is OpenTable with a delimiter for text files (0: detect it).
-func openTable(src Source, sheet string, delim byte) (Table, error) {
+func openTable(src Source, sheet string, delim byte, maxRows int) (Table, error) {
 	if isXLSX(src.Name) {
-		return openXLSX(src, sheet)
+		return openXLSX(src, sheet, maxRows)
 	}
 	return openDelimited(src, delim)
 }
@@ -180,6 +183,10 @@ type xlsxSource struct {
 	width  int
 	buf    []string
 	merges []mergeRange
+	// formulas are the formula cells without a saved value (sheetFormulas).
+	formulas map[string]string
+	tmp      string // excelize's temporary folder
+	maxRows  int    // Options.MaxRows or DefaultMaxRows
 }
 
 // mergeRange is a range of merged cells (1-based, inclusive): only its
@@ -284,6 +291,9 @@ func (s *xlsxSource) hiddenCells() error {
 // that holds a formula without a saved value (a workbook written by a program
 // that does not calculate): it would read as an omit.
 func (s *xlsxSource) uncachedFormulas(rec []string) error {
+	if len(s.formulas) == 0 {
+		return nil
+	}
 	for k, v := range rec {
 		if v != "" {
 			continue
@@ -292,18 +302,43 @@ func (s *xlsxSource) uncachedFormulas(rec []string) error {
 		if err != nil {
 			continue
 		}
-		if f, err := s.f.GetCellFormula(s.sheet, cell); err == nil && f != "" {
+		if f := s.formulas[cell]; f != "" {
 			return s.ErrAt(k, "", fmt.Errorf("cell holds the formula =%s but no saved value: open the workbook in a spreadsheet program and save it (which calculates it), or replace the formula by its value", f))
 		}
 	}
 	return nil
 }
 
-func openXLSX(src Source, sheet string) (*xlsxSource, error) {
-	f, err := excelize.OpenReader(src.R)
+func openXLSX(src Source, sheet string, maxRows int) (_ *xlsxSource, err error) {
+	b, err := io.ReadAll(src.R)
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Err: err}
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 	if err != nil {
 		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("cannot read as an XLSX workbook: %v", err)}
 	}
+	// excelize unpacks a large worksheet into a temporary file, and not
+	// every path removes it: give it a folder of its own, removed by Close
+	// (and, failing that, when the source is collected).
+	tmp, err := os.MkdirTemp("", "itemlab-xlsx-")
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Err: err}
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{TmpDir: tmp, UnzipXMLSizeLimit: unzipXMLSizeLimit})
+	if err != nil {
+		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("cannot read as an XLSX workbook: %v", err)}
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+		}
+	}()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: analysis.ErrEmptyFile}
@@ -314,29 +349,101 @@ func openXLSX(src Source, sheet string) (*xlsxSource, error) {
 	} else if idx, _ := f.GetSheetIndex(sheet); idx < 0 {
 		return nil, &analysis.ParseError{File: src.Name, Err: fmt.Errorf("no sheet %q (sheets: %s)", sheet, strings.Join(sheets, ", "))}
 	}
-	s := &xlsxSource{name: src.Name, sheet: sheet, sheets: sheets, chosen: chosen, f: f}
-	merged, err := f.GetMergeCells(sheet, true)
-	if err != nil {
-		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
+	if maxRows <= 0 {
+		maxRows = DefaultMaxRows
 	}
-	for _, m := range merged {
-		c0, r0, err0 := excelize.CellNameToCoordinates(m.GetStartAxis())
-		c1, r1, err1 := excelize.CellNameToCoordinates(m.GetEndAxis())
+	s := &xlsxSource{name: src.Name, sheet: sheet, sheets: sheets, chosen: chosen, f: f, tmp: tmp, maxRows: maxRows}
+	if dim := sheetDimension(zr, sheet); dim != "" {
+		last := dim[strings.LastIndexByte(dim, ':')+1:]
+		if _, r, err := excelize.CellNameToCoordinates(last); err == nil && r > maxRows {
+			return nil, s.tooManyRows(r, fmt.Sprintf(" (its dimension is %s)", dim))
+		}
+	}
+	sc := sheetFormulas(zr, sheet)
+	s.formulas = sc.formulas
+	for _, ref := range sc.merges {
+		a, b, ok := strings.Cut(ref, ":")
+		if !ok {
+			continue
+		}
+		c0, r0, err0 := excelize.CellNameToCoordinates(a)
+		c1, r1, err1 := excelize.CellNameToCoordinates(b)
 		if err0 != nil || err1 != nil || (c0 == c1 && r0 == r1) {
 			continue
 		}
-		s.merges = append(s.merges, mergeRange{m.GetStartAxis() + ":" + m.GetEndAxis(), c0, r0, c1, r1})
+		s.merges = append(s.merges, mergeRange{ref, c0, r0, c1, r1})
 	}
 	s.rows, err = f.Rows(sheet)
 	if err != nil {
 		return nil, &analysis.ParseError{File: src.Name, Sheet: sheet, Err: err}
 	}
+	runtime.AddCleanup(s, func(dir string) { os.RemoveAll(dir) }, tmp)
 	return s, nil
 }
 
-func (s *xlsxSource) Next() ([]string, error) {
+// unzipXMLSizeLimit is the worksheet size above which excelize unpacks a
+// sheet into a temporary file; zero means excelize's default (16 MiB).
+// Tests lower it.
+var unzipXMLSizeLimit int64
+
+// DefaultMaxRows is the number of worksheet rows an XLSX responses or items
+// file may have unless Options.MaxRows raises it. A worksheet is read as a
+// stream, but a sheet's XML is a hundred times the size of its zip (a
+// 9.3 MB workbook claiming all 1,048,576 rows unpacks to 1.1 GB) and reads
+// at about 20,000 rows a second; 200,000 rows is a century of a programme
+// of 2,000 candidates a year. Larger data read faster as CSV.
+const DefaultMaxRows = 200000
+
+// tooManyRows is the error for a worksheet that runs to row r.
+// Zero r means a row beyond the limit was reached while reading.
+func (s *xlsxSource) tooManyRows(r int, why string) error {
+	runs, raise := fmt.Sprintf("runs to row %d%s", r, why), r
+	if r == 0 {
+		runs, raise = fmt.Sprintf("runs beyond row %d", s.maxRows), excelize.TotalRows
+	}
+	return &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.maxRows + 1, Err: stopError{fmt.Errorf("sheet %q %s, more than the %d rows itemlab reads from a workbook: if the rows below the data are empty or only formatted, delete them in the spreadsheet program and save; if the data are that large, save the sheet as CSV (faster to read) or raise the limit with --max-rows %d (spec: data.max_rows)",
+		s.sheet, runs, s.maxRows, raise)}}
+}
+
+// Close releases the workbook and removes its temporary files; it may be
+// called more than once.
+func (s *xlsxSource) Close() error {
+	if s.f == nil {
+		return nil
+	}
+	if s.rows != nil {
+		s.rows.Close()
+	}
+	err := s.f.Close()
+	os.RemoveAll(s.tmp)
+	s.f = nil
+	return err
+}
+
+// closeTable closes a table that holds resources (a workbook).
+func closeTable(t Table) {
+	if c, ok := t.(io.Closer); ok {
+		c.Close()
+	}
+}
+
+func (s *xlsxSource) Next() (rec []string, err error) {
+	if s.f == nil {
+		return nil, io.EOF
+	}
+	defer func() {
+		// A bad row leaves the sheet open for the next (validate lists
+		// every problem); the caller closes it. Anything else ends it.
+		var pe *analysis.ParseError
+		if err != nil && (!errors.As(err, &pe) || pe.Row == 0 || err == io.EOF) {
+			s.Close()
+		}
+	}()
 	for s.rows.Next() {
 		s.row++
+		if s.row > s.maxRows {
+			return nil, s.tooManyRows(0, "")
+		}
 		rec, err := s.rows.Columns()
 		if err != nil {
 			return nil, &analysis.ParseError{File: s.name, Sheet: s.sheet, Row: s.row, Err: err}
@@ -392,8 +499,6 @@ func (s *xlsxSource) Next() ([]string, error) {
 	if err := s.rows.Error(); err != nil {
 		return nil, &analysis.ParseError{File: s.name, Sheet: s.sheet, Err: err}
 	}
-	s.rows.Close()
-	s.f.Close()
 	return nil, io.EOF
 }
 

@@ -13,6 +13,7 @@ import (
 
 func newReportCmd(env *Env) *cobra.Command {
 	var from, xlsx, charts, format, review string
+	var force bool
 	c := &cobra.Command{
 		Use:   "report --from RUN_DIR [--out FILE.xlsx] [--charts DIR] [--review FILE.html]",
 		Short: "Build the calibration workbook and charts from a run's tables",
@@ -32,7 +33,7 @@ card per item (statistics, options, trace lines, ICC with observed points,
 the decision and its reasons) and the test-level charts, which opens from a
 file or an e-mail attachment without a network. Nothing is recomputed: every
 number comes from the run's CSV and JSON files.`,
-		Example: `  itemlab report --from run --out run/report.xlsx --charts run/charts
+		Example: `  itemlab report --from run --out run/report.xlsx --force --charts run/charts
   itemlab report --from calib --out calib.xlsx --format svg --charts calib-charts
   itemlab report --from run --review run/review.html`,
 		Args: cobra.NoArgs,
@@ -48,6 +49,16 @@ number comes from the run's CSV and JSON files.`,
 			}
 			if format != "png" && format != "svg" {
 				return usagef("--format %q: want png or svg", format)
+			}
+			if xlsx != "" {
+				if err := pipeline.CheckFileTarget(xlsx, ".xlsx", "--out", force); err != nil {
+					return err
+				}
+			}
+			if review != "" {
+				if err := pipeline.CheckFileTarget(review, ".html", "--review", force); err != nil {
+					return err
+				}
 			}
 			res := &reports.ReportResult{}
 			if xlsx != "" || charts != "" {
@@ -80,6 +91,7 @@ number comes from the run's CSV and JSON files.`,
 	c.Flags().StringVar(&charts, "charts", "", "`folder` for the charts")
 	c.Flags().StringVar(&format, "format", "png", "chart format: png or svg")
 	c.Flags().StringVar(&review, "review", "", "item-review page `file` to write (.html)")
+	c.Flags().BoolVar(&force, "force", false, "replace an existing workbook or page that itemlab wrote (never another file)")
 	return c
 }
 

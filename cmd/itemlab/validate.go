@@ -13,19 +13,26 @@ import (
 func newValidateCmd(env *Env) *cobra.Command {
 	var df pipeline.DataOptions
 	var asJSON bool
+	var maxProblems int
 	c := &cobra.Command{
 		Use:   "validate --responses FILE [--items FILE]",
 		Short: "Check response and item files and print what they hold",
 		Long: `Validate reads the responses and items exactly as every other command does
 and prints what they hold — candidates, items by status and domain, option
-codes, omit rate, groups and forms — or the errors it found, each naming the
-file, line and column. Exit code 0 when the data can be used, 2 when not.`,
+codes, omit rate, groups and forms — or every problem it found (the first 50,
+grouped by kind, and the count of the rest; --max-problems to change it),
+each naming the file, line and column. Exit code 0 when the data can be
+used, 2 when not.`,
 		Example: `  itemlab validate --responses responses.csv --items items.csv
   itemlab validate --responses lsat7.csv          # a plain 0/1 matrix
   itemlab validate --responses exam.xlsx --sheet Responses --items items.xlsx --json`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			df.MaxProblems, df.Ctx = maxProblems, c.Context()
 			d, _, err := pipeline.ReadData(df)
+			if pl := pipeline.Problems(err); pl != nil {
+				return printProblems(env, pl)
+			}
 			if err != nil {
 				return err
 			}
@@ -45,7 +52,36 @@ file, line and column. Exit code 0 when the data can be used, 2 when not.`,
 	}
 	addDataFlags(c.Flags(), &df, false)
 	c.Flags().BoolVar(&asJSON, "json", false, "print the description as JSON")
+	c.Flags().IntVar(&maxProblems, "max-problems", 50, "problems to list before counting the rest")
 	return c
+}
+
+// printProblems writes validate's list of problems on stderr, by kind, each
+// in the located form of every error, and returns the error that ends the
+// command with exit code 2.
+func printProblems(env *Env, pl *pipeline.ProblemList) error {
+	w := env.Stderr
+	total := pl.Listed + pl.More
+	if total == 1 {
+		return pl.Groups[0].Problems[0] // the one located line, as every command prints it
+	}
+	for _, g := range pl.Groups {
+		fmt.Fprintf(w, "itemlab: error: %s (%s):\n", g.Kind, plural(len(g.Problems), "problem"))
+		for _, p := range g.Problems {
+			fmt.Fprintf(w, "itemlab: error:   %v\n", p)
+		}
+	}
+	var why string
+	switch {
+	case pl.More > 0:
+		why = fmt.Sprintf("%d problems, %d listed above and %d more of these or other kinds; fix these and validate again", total, pl.Listed, pl.More)
+	default:
+		why = fmt.Sprintf("%s, listed above", plural(total, "problem"))
+	}
+	if pl.ItemsOnly {
+		why += "; the responses are checked once the items file is sound"
+	}
+	return pipeline.Inputf("%s", why)
 }
 
 func printDescription(env *Env, s *pipeline.Description) {

@@ -218,6 +218,13 @@ func (c *checker) checkData(s *Spec) {
 			c.errorf(fmt.Sprintf("data.ignore[%d]", k), "data.ignore: an empty column name")
 		}
 	}
+	d.Encoding = c.choice("data.encoding", d.Encoding, "utf-8", "windows-1252")
+	if d.MaxCells < 0 {
+		c.errorf("data.max_cells", "data.max_cells: %d: want a positive number of cells (or remove the key for the default bound)", d.MaxCells)
+	}
+	if d.MaxRows < 0 {
+		c.errorf("data.max_rows", "data.max_rows: %d: want a positive number of rows (or remove the key for 200000)", d.MaxRows)
+	}
 }
 
 func (c *checker) checkDomains(s *Spec) {
@@ -263,6 +270,9 @@ func (c *checker) checkCalibration(s *Spec) {
 			model = "3pl (the default)"
 		}
 		c.errorf("calibration.method", "calibration.method: %s fits only the Rasch model, not %s: set calibration.model: rasch, or use method mml", cal.Method, model)
+	}
+	if cal.MaxItems < 0 {
+		c.errorf("calibration.max_items", "calibration.max_items: %d: want a positive number of items (or remove the key for 2000)", cal.MaxItems)
 	}
 }
 

@@ -24,6 +24,9 @@ data:
   # sheet: Responses           # worksheet of an XLSX responses file; default: the first
   # items_sheet: Items         # worksheet of an XLSX items file; default: the first
   # ignore: [notes, date]      # responses columns that are neither id, group, form nor item
+  # encoding: windows-1252     # CSV files saved by Excel in a Western locale; default utf-8
+  # max_rows: 200000           # rows an XLSX responses file may run to (larger data: save as CSV)
+  # max_cells: 67108864        # largest candidates × items matrix a long-format file may imply; default: 64 × its responses
 
 # --- the blueprint: domains and their weights (percent of scored items) ------
 # Names are unique; weights are positive and sum to 100.
@@ -48,6 +51,7 @@ calibration:
   method: mml                  # mml (all models, default); cml or jml (Rasch only)
   scoring: eap                 # person scores in persons.csv: eap (default), map, mle or wle
   all: false                   # true: calibrate pretest items concurrently; default false
+  # max_items: 2000            # most items calibrated (the standard errors grow as items³); default 2000
 
 # --- the reporting scale ------------------------------------------------------
 scale:

@@ -54,6 +54,9 @@ type Data struct {
 	Omit        string   `yaml:"omit"` // wrong or missing (lower case after Read)
 	NotReached  bool     `yaml:"not_reached"`
 	Ignore      []string `yaml:"ignore"`
+	Encoding    string   `yaml:"encoding"`  // utf-8 (default) or windows-1252 (--encoding)
+	MaxCells    int64    `yaml:"max_cells"` // bound on a long-format file's matrix (--max-cells)
+	MaxRows     int      `yaml:"max_rows"`  // rows an XLSX responses file may run to (--max-rows)
 }
 
 // Domain is a blueprint domain and its weight (percent of the operational
@@ -69,6 +72,9 @@ type Calibrate struct {
 	Method  string `yaml:"method"`  // mml, cml, jml (cml and jml only with rasch)
 	Scoring string `yaml:"scoring"` // eap, map, mle, wle
 	All     bool   `yaml:"all"`     // concurrent calibration with pretest items
+	// MaxItems is the most items calibrated (--max-items); zero means
+	// pipeline.DefaultMaxItems.
+	MaxItems int `yaml:"max_items"`
 }
 
 // Scale defines or reuses the reporting scale. Without Base, Read fills
