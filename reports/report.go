@@ -42,7 +42,7 @@ func ReportContext(ctx context.Context, runDir, xlsxPath, chartsDir, format stri
 func ReportRun(ctx context.Context, run *Run, xlsxPath, chartsDir, format string) (*ReportResult, error) {
 	res := &ReportResult{}
 	if xlsxPath != "" {
-		if err := writeFileAtomic(xlsxPath, func(w *bufio.Writer) error { return writeWorkbookStable(w, run) }); err != nil {
+		if err := writeFileAtomic(xlsxPath, func(w *bufio.Writer) error { return writeWorkbookStable(w, run, filepath.Dir(xlsxPath)) }); err != nil {
 			return nil, err
 		}
 		res.Workbook = xlsxPath
@@ -99,9 +99,11 @@ func writeFileAtomic(path string, write func(*bufio.Writer) error) (err error) {
 // order ([Content_Types].xml first, then by name) and fixed times, so the
 // same run folder gives a byte-identical report.xlsx (excelize orders some
 // entries by map iteration). Entries are copied compressed, not re-deflated.
-func writeWorkbookStable(w io.Writer, run *Run) error {
+// excelize's temporary files go to tmpDir (the output's folder: inside a
+// run's staging folder, so a killed run's leftovers go with it).
+func writeWorkbookStable(w io.Writer, run *Run, tmpDir string) error {
 	var buf bytes.Buffer
-	if err := WriteWorkbook(&buf, run); err != nil {
+	if err := writeWorkbook(&buf, run, tmpDir); err != nil {
 		return err
 	}
 	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))

@@ -143,8 +143,12 @@ type wbSheetHeader struct {
 // as numbers with formats by column, text as text (a cell that reads "=1+1"
 // stays text, never a formula). Candidates is written with excelize's
 // stream writer: a million rows take seconds and little memory.
-func WriteWorkbook(w io.Writer, run *Run) error {
-	f := excelize.NewFile()
+func WriteWorkbook(w io.Writer, run *Run) error { return writeWorkbook(w, run, "") }
+
+// writeWorkbook is WriteWorkbook with excelize's temporary files (the
+// stream writer's) in tmpDir; "" is the system's temporary folder.
+func writeWorkbook(w io.Writer, run *Run, tmpDir string) error {
+	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
 	defer f.Close()
 	wb := &workbook{f: f, run: run, styles: map[string]int{}, conds: map[wbCondStyle]int{}, meta: map[string]bool{}}
 	page, err := buildReview(run, ReviewOptions{})
