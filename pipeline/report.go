@@ -3,7 +3,10 @@ package pipeline
 import (
 	"context"
 	"io/fs"
+	"os"
 	"path/filepath"
+	"strconv"
+	"time"
 
 	"github.com/itemlab/itemlab/analysis"
 	"github.com/itemlab/itemlab/reports"
@@ -48,7 +51,7 @@ func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (
 	if err != nil {
 		return nil, err
 	}
-	run.Form, run.Date, run.BaseDir = s.Form, out.started.UTC().Format("2006-01-02"), s.BaseRun
+	run.Form, run.Date, run.BaseDir = s.Form, reportDate(out.started), s.BaseRun
 	if d := s.Data; d != nil {
 		run.Groups, run.IDs = make([]string, len(d.Candidates)), make([]string, len(d.Candidates))
 		for i, c := range d.Candidates {
@@ -84,4 +87,17 @@ func Report(ctx context.Context, out *Output, prefix string, s ReportSettings) (
 		}
 	}
 	return res, nil
+}
+
+// reportDate is the day the test summary shows: the run's start, or the
+// time SOURCE_DATE_EPOCH gives (seconds since 1970, the reproducible-builds
+// convention), so that a workbook rebuilt on another day from the same
+// inputs can be byte-identical too.
+func reportDate(started time.Time) string {
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC().Format("2006-01-02")
+		}
+	}
+	return started.UTC().Format("2006-01-02")
 }
