@@ -623,10 +623,24 @@ func (t *mmlTables) posterior(l []float64, rb, mb []uint8, w float64, want mmlWa
 // accumulate adds a row's normalised, weighted posterior p (nodes lo..hi in
 // sc.p) and posterior mean mu to the byte-value accumulators.
 func (t *mmlTables) accumulate(rb, mb []uint8, lo, hi int, mu float64, want mmlWant, sc *mmlScratch, out *mmlStats) {
+	t.accumulateFrom(0, rb, mb, lo, hi, mu, want, sc, out)
+}
+
+// accumulateFrom is accumulate over the items of byte groups g0 and later
+// only (items 8·g0, 8·g0 + 1, …): the Oakes columns need the counts of the
+// items from the column's own item on (the Hessian is symmetric).
+func (t *mmlTables) accumulateFrom(g0 int, rb, mb []uint8, lo, hi int, mu float64, want mmlWant, sc *mmlScratch, out *mmlStats) {
 	Q := t.Q
 	p := sc.p[:Q]
+	if g0 > 0 {
+		rb = rb[g0:]
+		if mb != nil {
+			mb = mb[g0:]
+		}
+	}
 	if want.r {
 		for g, v := range rb {
+			g += g0
 			if v == 0 {
 				continue
 			}
@@ -640,12 +654,14 @@ func (t *mmlTables) accumulate(rb, mb []uint8, lo, hi int, mu float64, want mmlW
 	} else if want.t {
 		u1 := out.u1
 		for g, v := range rb {
+			g += g0
 			if v != 0 {
 				u1[g<<8|int(v)] += mu
 			}
 		}
 	}
 	for g, v := range mb {
+		g += g0
 		if v == 0 {
 			continue
 		}

@@ -21,7 +21,9 @@ import (
 // x_ij of that item; for a latent moment it is ∂ log π_q/∂β_k), summed into
 // ∂n_q, ∂r_mq and ∂m_mq by the E-step's own accumulators, and the item
 // gradients are linear in the counts. One pass over the rows per parameter
-// instead of the two E-steps of central differences, and no step size.
+// instead of the two E-steps of central differences, and no step size; the
+// pass of a parameter of item j counts only items from j's byte group on,
+// and the Hessian's symmetry gives the rest (half the work).
 //
 // Reference: Oakes, D. (1999). Direct calculation of the information matrix
 // via the EM algorithm. JRSS B, 61, 479–482.
@@ -159,6 +161,22 @@ func (f *mmlFit) oakesAnalytic(items []Item, c *mmlLCache, H *mat.Dense, nw int)
 		})
 	}
 	wg.Wait()
+	// The column of a parameter of item j counted only the items of j's
+	// byte group and later (runUnitDeriv): the rows of earlier items are
+	// the transposed entries of their own columns, which did count item j.
+	// Those entries are cross-item terms, with no complete-data part.
+	for k := 0; k < f.nItemP; k++ {
+		first := (f.paramItem[k] >> 3) << 3 // the first item of its group
+		for m := 0; m < first; m++ {
+			o := f.offs[m]
+			if o < 0 {
+				continue
+			}
+			for a := 0; a < np; a++ {
+				H.Set(o+a, k, H.At(k, o+a))
+			}
+		}
+	}
 }
 
 // estepDeriv is estepCached with the cache's posteriors p_iq either
@@ -241,7 +259,7 @@ func (t *mmlTables) runUnitDeriv(u mmlUnit, want mmlWant, sc *mmlScratch, out *m
 			nq[q] += x
 			mu += x * theta[q]
 		}
-		t.accumulate(rb, mb, lo, hi, mu, want, sc, out)
+		t.accumulateFrom(g, rb, mb, lo, hi, mu, want, sc, out) // items of group g on (oakesAnalytic mirrors the rest)
 	}
 	if want.r {
 		t.flushVec(sc.u, sc.touched, out.r)
