@@ -182,7 +182,7 @@ func Decide(ev Evidence, r Rules) Review {
 
 	// Key and distractors.
 	if !ev.PreScored {
-		if m := miskeyMessage(st); m != "" {
+		if m := classical.MiskeyEvidence(st); m != "" {
 			rs.add("possible_miskey", NeedsRevision, "miskey check", "%s — check the key (a distractor that outscores the key revises the item)", m)
 		}
 		var rare, dead []string
@@ -285,39 +285,4 @@ func options(list []string) string {
 		return "option " + list[0] + " is"
 	}
 	return "options " + strings.Join(list, ", ") + " are"
-}
-
-// miskeyMessage explains why the key looks wrong, or returns "" when it
-// does not: a distractor with a higher point-biserial than the key, or one
-// that draws stronger candidates more than weaker ones (a larger share of
-// the top fifth than of the bottom fifth) and is chosen more often than the
-// key by the top fifth. The second condition needs both parts: on a hard
-// item that the top fifth answers correctly less than half the time, one
-// attractive distractor can take the plurality there with nothing wrong with
-// the key — its share then falls with the score, as a distractor's should.
-func miskeyMessage(st *classical.ItemStats) string {
-	var key *classical.OptionStats
-	for k := range st.Options {
-		if st.Options[k].IsKey && (key == nil || st.Options[k].RPBis > key.RPBis) {
-			key = &st.Options[k]
-		}
-	}
-	if key == nil {
-		return ""
-	}
-	top := classical.ScoreGroups - 1
-	for _, o := range st.Options {
-		if o.IsKey || o.Omit {
-			continue
-		}
-		if o.Groups[top] > key.Groups[top] && o.Groups[top] > o.Groups[0] {
-			return fmt.Sprintf("option %s is chosen more often than the key %s by the top 20 %% of candidates (%.0f %% vs %.0f %%)",
-				o.Code, key.Code, 100*o.Groups[top], 100*key.Groups[top])
-		}
-		if !math.IsNaN(o.RPBis) && o.RPBis > st.RPBisCorrected {
-			return fmt.Sprintf("option %s correlates more with the total score than the key %s (point-biserial %.2f vs %.2f)",
-				o.Code, key.Code, o.RPBis, st.RPBisCorrected)
-		}
-	}
-	return ""
 }

@@ -173,7 +173,7 @@ func Decide(id string, ev Evidence, r Rules) Item {
 	pct1 := func(x float64) string { return fmt.Sprintf("%.1f %%", 100*x) }
 
 	if !ev.PreScored {
-		if m := MiskeyEvidence(st); m != "" {
+		if m := classical.MiskeyEvidence(st); m != "" {
 			add(CodePossibleMiskey, KeyProblem, "%s: the key may be wrong; verify it before scores are released", m)
 		}
 	}
@@ -262,39 +262,4 @@ func signed(x float64) string {
 		return "−" + s[1:]
 	}
 	return s
-}
-
-// MiskeyEvidence explains why the key looks wrong, or returns "": a
-// distractor chosen more often than the key by the top fifth of candidates
-// that also draws more of the top fifth than of the bottom fifth (a
-// distractor outdrawing the key among high scorers), or a distractor whose
-// option point-biserial exceeds the key's corrected point-biserial. The
-// rising-share condition keeps a hard item's attractive distractor, whose
-// share falls with the score as it should, from counting (the pretest
-// review's miskey check; Haladyna & Rodriguez, 2013, ch. 17).
-func MiskeyEvidence(st *classical.ItemStats) string {
-	var key *classical.OptionStats
-	for k := range st.Options {
-		if st.Options[k].IsKey && (key == nil || st.Options[k].RPBis > key.RPBis) {
-			key = &st.Options[k]
-		}
-	}
-	if key == nil {
-		return ""
-	}
-	top := classical.ScoreGroups - 1
-	for _, o := range st.Options {
-		if o.IsKey || o.Omit || o.N == 0 {
-			continue
-		}
-		if o.Groups[top] > key.Groups[top] && o.Groups[top] > o.Groups[0] {
-			return fmt.Sprintf("option %s is chosen more often than the key %s by the top 20 %% of candidates (%.0f %% vs %.0f %%)",
-				o.Code, key.Code, 100*o.Groups[top], 100*key.Groups[top])
-		}
-		if !math.IsNaN(o.RPBis) && !math.IsNaN(st.RPBisCorrected) && o.RPBis > st.RPBisCorrected {
-			return fmt.Sprintf("option %s correlates more with the score than the key %s (point-biserial %s vs %s)",
-				o.Code, key.Code, signed(o.RPBis), signed(st.RPBisCorrected))
-		}
-	}
-	return ""
 }
