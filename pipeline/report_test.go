@@ -28,7 +28,7 @@ var (
 func demoRun(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("runs the demo")
+		t.Skip("-short: skipping a whole demo run")
 	}
 	demoOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "itemlab-report-test")
@@ -379,7 +379,7 @@ func readCSV(t *testing.T, path string) [][]string {
 // review page is written either way.
 func TestReportChartsOnRequest(t *testing.T) {
 	if testing.Short() {
-		t.Skip("two pipeline runs")
+		t.Skip("-short: skipping two whole pipeline runs")
 	}
 	dir := t.TempDir()
 	simulateForms(t, dir, simulate.Options{Examinees: 400, Operational: 20, Pretest: -1})

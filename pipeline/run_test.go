@@ -56,7 +56,7 @@ func runSpec(t *testing.T, dir, out, text string) *Summary {
 // recover.
 func TestRunLinkedForms(t *testing.T) {
 	if testing.Short() {
-		t.Skip("two pipeline runs")
+		t.Skip("-short: skipping two whole pipeline runs")
 	}
 	dir := t.TempDir()
 	cut := simulateForms(t, dir, simulate.Options{Examinees: 1500, Operational: 40, Pretest: 5, Forms: 2, Anchors: 20, NoFlaws: true})

@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // -update`, and the commit says why.
 func TestDemoGolden(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs the demo")
+		t.Skip("-short: skipping a whole demo run")
 	}
 	out := filepath.Join(t.TempDir(), "demo")
 	if code, _, stderr := runCmd(t, "demo", "--out", out, "--quiet", "--no-report"); code != 0 {
