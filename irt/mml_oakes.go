@@ -222,25 +222,14 @@ func (t *mmlTables) runUnitDeriv(u mmlUnit, want mmlWant, sc *mmlScratch, out *m
 	p := sc.p[:Q]
 	theta := t.theta[:Q]
 	nq := out.nq[:Q]
-	g, bit := 0, uint8(0)
-	if dl.item >= 0 {
-		g, bit = dl.item>>3, uint8(1)<<(dl.item&7)
-	}
+	g := max(0, dl.item) >> 3 // the first byte group whose counts are wanted
 	for i := u.lo; i < u.hi; i++ {
 		rb := set.bits[i*nb : (i+1)*nb]
 		var mb []uint8
 		if miss {
 			mb = set.miss[i*nb : (i+1)*nb]
 		}
-		var h []float64
-		switch {
-		case dl.item < 0:
-			h = dl.f1
-		case rb[g]&bit != 0:
-			h = dl.f1
-		case mb == nil || mb[g]&bit == 0:
-			h = dl.f0
-		}
+		h := dl.forRow(rb, mb)
 		if h == nil {
 			continue // the item is missing in this row: its posterior does not move
 		}

@@ -174,6 +174,21 @@ type mmlDelta struct {
 	f0, f1 []float64
 }
 
+// forRow returns the factor of the row with response bits rb and missing
+// bits mb (nil if complete): f1 for every row when dl.item < 0, else f1 if
+// the row answered item dl.item correctly, f0 if wrongly, nil if it left
+// the item out (its posterior does not move).
+func (dl *mmlDelta) forRow(rb, mb []uint8) []float64 {
+	j := dl.item
+	switch {
+	case j < 0, rb[j>>3]&(1<<(j&7)) != 0:
+		return dl.f1
+	case mb == nil || mb[j>>3]&(1<<(j&7)) == 0:
+		return dl.f0
+	}
+	return nil
+}
+
 // estepCached is mmlSeqEStep.estep for items and logPrior that differ from
 // the cache's in the one parameter described by dl. It does not compute the
 // log-likelihood.
@@ -217,25 +232,13 @@ func (t *mmlTables) runUnitCached(u mmlUnit, want mmlWant, sc *mmlScratch, out *
 	p := sc.p[:Q]
 	theta := t.theta[:Q]
 	nq := out.nq[:Q]
-	g, bit := 0, uint8(0)
-	if dl.item >= 0 {
-		g, bit = dl.item>>3, uint8(1)<<(dl.item&7)
-	}
 	for i := u.lo; i < u.hi; i++ {
 		rb := set.bits[i*nb : (i+1)*nb]
 		var mb []uint8
 		if miss {
 			mb = set.miss[i*nb : (i+1)*nb]
 		}
-		var fac []float64
-		switch {
-		case dl.item < 0:
-			fac = dl.f1
-		case rb[g]&bit != 0:
-			fac = dl.f1
-		case mb == nil || mb[g]&bit == 0:
-			fac = dl.f0
-		}
+		fac := dl.forRow(rb, mb)
 		lo, hi := int(win[2*i]), int(win[2*i+1])
 		pi := p0[off[i] : off[i]+hi-lo+1]
 		var s float64
