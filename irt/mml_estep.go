@@ -238,11 +238,8 @@ func mmlBuildVecTable(tab, src []float64, J, Q int) {
 			low := v & -v
 			j := 8*g + bits.TrailingZeros(uint(v))
 			dst := base[v*Q : v*Q+Q]
-			prev := base[(v^low)*Q : (v^low)*Q+Q]
-			s := src[j*Q : j*Q+Q]
-			for q := range dst {
-				dst[q] = prev[q] + s[q]
-			}
+			copy(dst, base[(v^low)*Q:(v^low)*Q+Q])
+			vecAdd(dst, src[j*Q:j*Q+Q])
 		}
 	}
 }
@@ -398,10 +395,7 @@ func (t *mmlTables) flushVec(acc []float64, touched []uint64, out []float64) {
 					if j >= J {
 						continue
 					}
-					dst := out[j*Q : j*Q+Q]
-					for q := range dst {
-						dst[q] += src[q]
-					}
+					vecAdd(out[j*Q:j*Q+Q], src)
 				}
 				clear(src)
 			}
@@ -558,19 +552,13 @@ func (t *mmlTables) rowLogLik(rb, mb []uint8, l []float64) {
 		if v == 0 {
 			continue
 		}
-		row := tabL[(g<<8|int(v))*Q:][:Q]
-		for q := range l {
-			l[q] += row[q]
-		}
+		vecAdd(l, tabL[(g<<8|int(v))*Q:][:Q])
 	}
 	for g, v := range mb {
 		if v == 0 {
 			continue
 		}
-		row := t.tabM[(g<<8|int(v))*Q:][:Q]
-		for q := range l {
-			l[q] -= row[q]
-		}
+		vecSub(l, t.tabM[(g<<8|int(v))*Q:][:Q])
 	}
 }
 
@@ -608,14 +596,18 @@ func (t *mmlTables) posterior(l []float64, rb, mb []uint8, w float64, want mmlWa
 	}
 	out.ll += w * (m + math.Log(s))
 	scale := w / s
-	nq := out.nq[:Q]
 	var mu float64
-	theta := t.theta[:Q]
-	for q := lo; q <= hi; q++ {
-		x := p[q] * scale
-		p[q] = x
-		nq[q] += x
-		mu += x * theta[q]
+	if want.t && !want.r { // accumulate needs E_i[θ]
+		nq := out.nq[:Q]
+		theta := t.theta[:Q]
+		for q := lo; q <= hi; q++ {
+			x := p[q] * scale
+			p[q] = x
+			nq[q] += x
+			mu += x * theta[q]
+		}
+	} else {
+		vecScaleAcc(p[lo:hi+1], out.nq[lo:hi+1], scale)
 	}
 	t.accumulate(rb, mb, lo, hi, mu, want, sc, out)
 }
@@ -646,10 +638,7 @@ func (t *mmlTables) accumulateFrom(g0 int, rb, mb []uint8, lo, hi int, mu float6
 			}
 			k := g<<8 | int(v)
 			sc.touched[k>>6] |= 1 << (k & 63)
-			row := sc.u[k*Q:][:Q]
-			for q := lo; q <= hi; q++ {
-				row[q] += p[q]
-			}
+			vecAdd(sc.u[k*Q+lo:k*Q+hi+1], p[lo:hi+1])
 		}
 	} else if want.t {
 		u1 := out.u1
@@ -667,10 +656,7 @@ func (t *mmlTables) accumulateFrom(g0 int, rb, mb []uint8, lo, hi int, mu float6
 		}
 		k := g<<8 | int(v)
 		sc.touchM[k>>6] |= 1 << (k & 63)
-		row := sc.um[k*Q:][:Q]
-		for q := lo; q <= hi; q++ {
-			row[q] += p[q]
-		}
+		vecAdd(sc.um[k*Q+lo:k*Q+hi+1], p[lo:hi+1])
 	}
 }
 
@@ -755,6 +741,9 @@ type mmlSeqEStep struct {
 	part    *mmlStats
 	total   *mmlStats
 	units   []mmlUnit
+	// Per-parameter scratch and counts of estepDerivItem.
+	derivSc               []*mmlScratch
+	derivPart, derivTotal []*mmlStats
 }
 
 func newMMLSeqEStep(d *mmlData, theta []float64) *mmlSeqEStep {

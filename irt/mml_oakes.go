@@ -63,11 +63,7 @@ func (f *mmlFit) oakesAnalytic(items []Item, c *mmlLCache, H *mat.Dense, nw int)
 	np := f.model.NumParams()
 	// Counts at the estimates: the complete-data Hessians.
 	st0 := newMMLSeqEStep(f.d, f.theta)
-	one := make([]float64, Q)
-	for q := range one {
-		one[q] = 1
-	}
-	base := st0.estepDeriv(items, f.logPrior, f.want, c, &mmlDelta{item: -1, f0: one, f1: one}, false)
+	base := st0.estepBase(items, f.logPrior, f.want, c)
 	nbuf := make([]float64, Q)
 	for j, it := range items {
 		o := f.offs[j]
@@ -95,67 +91,90 @@ func (f *mmlFit) oakesAnalytic(items []Item, c *mmlLCache, H *mat.Dense, nw int)
 		H.Set(lat.kMean, lat.kVar, lat.hmv)
 		H.Set(lat.kVar, lat.kMean, lat.hmv)
 	}
-	// The columns' count terms, in parallel.
+	// The columns' count terms, in parallel: one job per free item (its
+	// parameters share one pass over the rows) and one per latent moment.
+	var jobs [][2]int // first and last column
+	for k := 0; k < P; {
+		e := k
+		if k < f.nItemP {
+			for e+1 < f.nItemP && f.paramItem[e+1] == f.paramItem[k] {
+				e++
+			}
+		}
+		jobs = append(jobs, [2]int{k, e})
+		k = e + 1
+	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	for range nw {
 		wg.Go(func() {
 			seq := newMMLSeqEStep(f.d, f.theta)
-			dl := mmlDelta{f0: make([]float64, Q), f1: make([]float64, Q)}
+			dls := make([]mmlDelta, np)
+			for a := range dls {
+				dls[a] = mmlDelta{f0: make([]float64, Q), f1: make([]float64, Q)}
+			}
 			nb := make([]float64, Q)
 			col := make([]float64, P)
 			for {
-				k := int(next.Add(1) - 1)
-				if k >= P || f.ctx.Err() != nil {
+				jb := int(next.Add(1) - 1)
+				if jb >= len(jobs) || f.ctx.Err() != nil {
 					return
 				}
-				dl.item = -1
-				switch {
-				case k < f.nItemP:
-					j := f.paramItem[k]
-					dl.item = j
-					a := k - f.offs[j]
-					for q, th := range f.theta {
-						g1, g0 := mmlLogPQGrad(f.model, items[j], th)
-						dl.f1[q], dl.f0[q] = g1[a], g0[a]
-					}
-				case k == lat.kMean:
-					copy(dl.f1, lat.sMu)
-				default:
-					copy(dl.f1, lat.sV)
-				}
-				st := seq.estepDeriv(items, f.logPrior, f.want, c, &dl, true)
-				clear(col)
-				for m, it := range items {
-					o := f.offs[m]
-					if o < 0 {
-						continue
-					}
-					var x [3]float64
-					mmlItemVec(f.model, it, x[:])
-					tg := f.target(st, m, nb)
-					tg.R = 0 // a constant of the data
-					_, g, _ := mmlItemObj(f.model, x[:np], &tg, nil, false, false)
-					copy(col[o:o+np], g[:np])
-				}
-				if lat.kMean >= 0 || lat.kVar >= 0 {
-					var N, s1, s2 float64
-					for q, th := range f.theta {
-						z := th - f.mean
-						N += st.nq[q]
-						s1 += st.nq[q] * z
-						s2 += st.nq[q] * z * z
-					}
-					v := f.sd * f.sd
-					if lat.kMean >= 0 {
-						col[lat.kMean] = (s1 - N*lat.e1) / v
-					}
-					if lat.kVar >= 0 {
-						col[lat.kVar] = (s2 - N*lat.e2) / (2 * v * v)
+				k0, k1 := jobs[jb][0], jobs[jb][1]
+				dl := dls[:k1-k0+1]
+				for a := range dl {
+					k := k0 + a
+					dl[a].item = -1
+					switch {
+					case k < f.nItemP:
+						j := f.paramItem[k]
+						dl[a].item = j
+						pa := k - f.offs[j]
+						for q, th := range f.theta {
+							g1, g0 := mmlLogPQGrad(f.model, items[j], th)
+							dl[a].f1[q], dl[a].f0[q] = g1[pa], g0[pa]
+						}
+					case k == lat.kMean:
+						copy(dl[a].f1, lat.sMu)
+					default:
+						copy(dl[a].f1, lat.sV)
 					}
 				}
-				for i, v := range col {
-					H.Set(i, k, H.At(i, k)+v)
+				sts := seq.estepDerivItem(items, f.logPrior, f.want, c, dl)
+				for a, st := range sts {
+					k := k0 + a
+					clear(col)
+					for m, it := range items {
+						o := f.offs[m]
+						if o < 0 {
+							continue
+						}
+						var x [3]float64
+						mmlItemVec(f.model, it, x[:])
+						tg := f.target(st, m, nb)
+						tg.R = 0 // a constant of the data
+						_, g, _ := mmlItemObj(f.model, x[:np], &tg, nil, false, false)
+						copy(col[o:o+np], g[:np])
+					}
+					if lat.kMean >= 0 || lat.kVar >= 0 {
+						var N, s1, s2 float64
+						for q, th := range f.theta {
+							z := th - f.mean
+							N += st.nq[q]
+							s1 += st.nq[q] * z
+							s2 += st.nq[q] * z * z
+						}
+						v := f.sd * f.sd
+						if lat.kMean >= 0 {
+							col[lat.kMean] = (s1 - N*lat.e1) / v
+						}
+						if lat.kVar >= 0 {
+							col[lat.kVar] = (s2 - N*lat.e2) / (2 * v * v)
+						}
+					}
+					for i, v := range col {
+						H.Set(i, k, H.At(i, k)+v)
+					}
 				}
 			}
 		})
@@ -179,32 +198,21 @@ func (f *mmlFit) oakesAnalytic(items []Item, c *mmlLCache, H *mat.Dense, nw int)
 	}
 }
 
-// estepDeriv is estepCached with the cache's posteriors p_iq either
-// reweighted by dl's factors (deriv false: the factors must be 1, giving the
-// counts at the cache's parameters) or replaced by their derivative
-// p_iq (h_iq − Σ_r p_ir h_ir), h = dl.f1 for x = 1 (every row for a latent
-// parameter, dl.item < 0) and dl.f0 for x = 0 (deriv true).
-func (s *mmlSeqEStep) estepDeriv(items []Item, logPrior []float64, want mmlWant, c *mmlLCache, dl *mmlDelta, deriv bool) *mmlStats {
+// estepBase is estepCached with the cache's posteriors as they are: the
+// counts at the cache's parameters.
+func (s *mmlSeqEStep) estepBase(items []Item, logPrior []float64, want mmlWant, c *mmlLCache) *mmlStats {
 	d := s.d
 	t := s.tables
 	t.build(items, logPrior, d, false, false)
 	s.scratch.ensure(d.J, t.Q, want.r, d.part.n > 0)
 	s.total.reset()
-	for _, set := range []struct {
-		rows *mmlRows
-		p0   []float64
-		off  []int
-		win  []uint8
-	}{{&d.comp, c.comp, c.compOff, c.compWin}, {&d.part, c.part, c.partOff, c.partWin}} {
-		if set.rows.n == 0 {
-			continue
-		}
+	one := &mmlDelta{item: -1, f1: make([]float64, t.Q)}
+	for q := range one.f1 {
+		one.f1[q] = 1
+	}
+	for _, set := range c.sets(d) {
 		u := mmlUnit{set: set.rows, lo: 0, hi: set.rows.n}
-		if deriv {
-			t.runUnitDeriv(u, want, s.scratch, s.part, set.p0, set.off, set.win, dl)
-		} else {
-			t.runUnitCached(u, want, s.scratch, s.part, set.p0, set.off, set.win, dl)
-		}
+		t.runUnitCached(u, want, s.scratch, s.part, set.p0, set.off, set.win, one)
 		s.total.add(s.part)
 	}
 	// T_j from r_jq when both are wanted; for want.t alone, from u1.
@@ -212,50 +220,170 @@ func (s *mmlSeqEStep) estepDeriv(items []Item, logPrior []float64, want mmlWant,
 	return s.total
 }
 
-// runUnitDeriv is runUnitCached with each row's weighted posterior replaced
-// by its derivative (see estepDeriv).
-func (t *mmlTables) runUnitDeriv(u mmlUnit, want mmlWant, sc *mmlScratch, out *mmlStats, p0 []float64, off []int, win []uint8, dl *mmlDelta) {
-	out.reset()
+// mmlCachedSet is one row set with its cached posteriors.
+type mmlCachedSet struct {
+	rows *mmlRows
+	p0   []float64
+	off  []int
+	win  []uint8
+}
+
+// sets returns the non-empty row sets of d with their cached posteriors.
+func (c *mmlLCache) sets(d *mmlData) []mmlCachedSet {
+	var out []mmlCachedSet
+	for _, set := range []mmlCachedSet{{&d.comp, c.comp, c.compOff, c.compWin}, {&d.part, c.part, c.partOff, c.partWin}} {
+		if set.rows.n > 0 {
+			out = append(out, set)
+		}
+	}
+	return out
+}
+
+// estepDerivItem returns, for each of the factors dls (the parameters of
+// one item, or one latent moment), the counts with the cache's posteriors
+// p_iq replaced by their derivative p_iq (h_iq − Σ_r p_ir h_ir), h = f1 for
+// x = 1 (every row for a latent parameter, item < 0) and f0 for x = 0. The
+// parameters share one pass over the rows; each one's sums are formed in
+// the same order as a pass of its own would form them.
+func (s *mmlSeqEStep) estepDerivItem(items []Item, logPrior []float64, want mmlWant, c *mmlLCache, dls []mmlDelta) []*mmlStats {
+	d := s.d
+	t := s.tables
+	t.build(items, logPrior, d, false, false)
+	miss := d.part.n > 0
+	for len(s.derivSc) < len(dls) {
+		s.derivSc = append(s.derivSc, newMMLScratch(d.J, t.Q))
+		s.derivPart = append(s.derivPart, newMMLStats(d.J, t.Q, miss))
+		s.derivTotal = append(s.derivTotal, newMMLStats(d.J, t.Q, miss))
+	}
+	scs, parts, totals := s.derivSc[:len(dls)], s.derivPart[:len(dls)], s.derivTotal[:len(dls)]
+	for a := range dls {
+		scs[a].ensure(d.J, t.Q, want.r, miss)
+		totals[a].reset()
+	}
+	for _, set := range c.sets(d) {
+		u := mmlUnit{set: set.rows, lo: 0, hi: set.rows.n}
+		t.runUnitDerivItem(u, want, scs, parts, set.p0, set.off, set.win, dls)
+		for a := range dls {
+			totals[a].add(parts[a])
+		}
+	}
+	for _, st := range totals {
+		t.finish(st, want)
+	}
+	return totals
+}
+
+// runUnitDerivItem is runUnitCached with each row's weighted posterior
+// replaced by its derivative for each factor of dls (see estepDerivItem),
+// factor a's counts going to outs[a] through scs[a]. A row that left the
+// item out does not move its posterior; nor does a row whose factor is the
+// same at every node (the 3PL logit c for a wrong answer: h = −c), since
+// the posterior sums to one.
+func (t *mmlTables) runUnitDerivItem(u mmlUnit, want mmlWant, scs []*mmlScratch, outs []*mmlStats, p0 []float64, off []int, win []uint8, dls []mmlDelta) {
+	np := len(dls)
+	for _, o := range outs[:np] {
+		o.reset()
+	}
 	set := u.set
 	miss := set.miss != nil
 	nb, Q := t.nb, t.Q
-	p := sc.p[:Q]
 	theta := t.theta[:Q]
-	nq := out.nq[:Q]
-	g := max(0, dl.item) >> 3 // the first byte group whose counts are wanted
+	g := max(0, dls[0].item) >> 3 // the first byte group whose counts are wanted
+	var flat0, flat1 [3]bool      // the factor is constant for x = 0, x = 1
+	for a := range dls {
+		flat0[a] = mmlConstant(dls[a].f0)
+		flat1[a] = mmlConstant(dls[a].f1)
+	}
+	wantMu := want.t && !want.r // accumulateFrom needs the rows' ∂E_i[θ]
+	var hs [3][]float64
+	var hbar, mu [3]float64
+	var active [3]bool
 	for i := u.lo; i < u.hi; i++ {
 		rb := set.bits[i*nb : (i+1)*nb]
 		var mb []uint8
 		if miss {
 			mb = set.miss[i*nb : (i+1)*nb]
 		}
-		h := dl.forRow(rb, mb)
-		if h == nil {
-			continue // the item is missing in this row: its posterior does not move
-		}
 		lo, hi := int(win[2*i]), int(win[2*i+1])
+		n := 0
+		for a := range dls {
+			h := dls[a].forRow(rb, mb)
+			active[a] = false
+			if h == nil { // the item is missing in this row
+				continue
+			}
+			if &h[0] == &dls[a].f0[0] && flat0[a] || &h[0] == &dls[a].f1[0] && flat1[a] {
+				continue
+			}
+			active[a] = true
+			hs[a] = h[lo : hi+1]
+			hbar[a] = 0
+			n++
+		}
+		if n == 0 {
+			continue
+		}
 		pi := p0[off[i] : off[i]+hi-lo+1]
-		h = h[lo : hi+1]
-		var hbar float64
-		for k, x := range pi {
-			hbar += x * h[k]
+		for a := range np {
+			if !active[a] {
+				continue
+			}
+			hbar[a] = vecDot(pi, hs[a])
 		}
 		w := set.w[i]
-		var mu float64
-		for q := lo; q <= hi; q++ {
-			x := w * pi[q-lo] * (h[q-lo] - hbar)
-			p[q] = x
-			nq[q] += x
-			mu += x * theta[q]
+		for a := range np {
+			if !active[a] {
+				continue
+			}
+			p := scs[a].p[lo : hi+1]
+			nq := outs[a].nq[lo : hi+1]
+			if !wantMu {
+				vecDeriv(p, nq, pi, hs[a], w, hbar[a])
+				continue
+			}
+			h := hs[a][:len(p)]
+			pp := pi[:len(p)]
+			nq = nq[:len(p)]
+			th := theta[lo : hi+1]
+			th = th[:len(p)]
+			hb := hbar[a]
+			var m float64
+			for k := range p {
+				x := w * pp[k] * (h[k] - hb)
+				p[k] = x
+				nq[k] += x
+				m += x * th[k]
+			}
+			mu[a] = m
 		}
-		t.accumulateFrom(g, rb, mb, lo, hi, mu, want, sc, out) // items of group g on (oakesAnalytic mirrors the rest)
+		for a := range np {
+			if active[a] {
+				t.accumulateFrom(g, rb, mb, lo, hi, mu[a], want, scs[a], outs[a]) // items of group g on (oakesAnalytic mirrors the rest)
+			}
+		}
 	}
-	if want.r {
-		t.flushVec(sc.u, sc.touched, out.r)
+	for a := range np {
+		if want.r {
+			t.flushVec(scs[a].u, scs[a].touched, outs[a].r)
+		}
+		if miss {
+			t.flushVec(scs[a].um, scs[a].touchM, outs[a].m)
+		}
 	}
-	if miss {
-		t.flushVec(sc.um, sc.touchM, out.m)
+}
+
+// mmlConstant reports whether every element of f equals the first (false
+// for nil).
+func mmlConstant(f []float64) bool {
+	if len(f) == 0 {
+		return false
 	}
+	for _, v := range f {
+		if v != f[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // mmlLatentTerms are the latent moments' parts of the information: their

@@ -1,0 +1,56 @@
+package irt
+
+import "golang.org/x/sys/cpu"
+
+// useAVX2 selects the AVX2 loops of vec_amd64.s (read there).
+var useAVX2 = cpu.X86.HasAVX2
+
+// vecAdd sets dst[i] += src[i] for i < len(dst); src must be at least as
+// long as dst.
+func vecAdd(dst, src []float64) {
+	_ = src[:len(dst)]
+	vecAddAsm(dst, src)
+}
+
+// vecSub sets dst[i] −= src[i] for i < len(dst); src must be at least as
+// long as dst.
+func vecSub(dst, src []float64) {
+	_ = src[:len(dst)]
+	vecSubAsm(dst, src)
+}
+
+//go:noescape
+func vecAddAsm(dst, src []float64)
+
+//go:noescape
+func vecSubAsm(dst, src []float64)
+
+// vecScaleAcc sets p[i] *= s, then nq[i] += p[i], for i < len(p); nq must
+// be at least as long as p.
+func vecScaleAcc(p, nq []float64, s float64) {
+	_ = nq[:len(p)]
+	vecScaleAccAsm(p, nq, s)
+}
+
+// vecDeriv sets x = (w·pp[i])·(h[i] − hb), p[i] = x and nq[i] += x for
+// i < len(p); nq, pp and h must be at least as long as p.
+func vecDeriv(p, nq, pp, h []float64, w, hb float64) {
+	_, _, _ = nq[:len(p)], pp[:len(p)], h[:len(p)]
+	vecDerivAsm(p, nq, pp, h, w, hb)
+}
+
+//go:noescape
+func vecScaleAccAsm(p, nq []float64, s float64)
+
+//go:noescape
+func vecDerivAsm(p, nq, pp, h []float64, w, hb float64)
+
+// vecDot returns Σ a[i]·b[i] over i < len(a), summed in the order
+// vecDotScalar defines; b must be at least as long as a.
+func vecDot(a, b []float64) float64 {
+	_ = b[:len(a)]
+	return vecDotAsm(a, b)
+}
+
+//go:noescape
+func vecDotAsm(a, b []float64) float64
