@@ -78,13 +78,17 @@ func scoreBenchData(n, L int, model Model) ([]Item, *Responses) {
 	return items, Simulate(rng, items, theta)
 }
 
-// BenchmarkScoreAll scores 125-item responses by EAP and WLE for Rasch and
-// 2PL items.
+// BenchmarkScoreAll scores 125-item responses by EAP and WLE for Rasch,
+// 2PL and 3PL items, and by MAP for 3PL items.
 func BenchmarkScoreAll(b *testing.B) {
 	for _, n := range []int{10_000, 1_000_000} {
 		for _, model := range []Model{Rasch, TwoPL, ThreePL} {
 			items, r := scoreBenchData(n, 125, model)
-			for _, m := range []ScoringMethod{EAP, WLE} {
+			methods := []ScoringMethod{EAP, WLE}
+			if model == ThreePL {
+				methods = append(methods, MAP)
+			}
+			for _, m := range methods {
 				b.Run(strconv.Itoa(n)+"/"+model.String()+"/"+m.String(), func(b *testing.B) {
 					for b.Loop() {
 						if _, err := ScoreAll(b.Context(), items, r, m, ScoreOptions{}); err != nil {
