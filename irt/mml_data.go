@@ -169,6 +169,8 @@ func mmlPackData(r *Responses, workers int) (*mmlData, error) {
 		set.n++
 	}
 	d.rowsPacked = d.comp.n + d.part.n
+	d.comp.sortByScore(nb, J)
+	d.part.sortByScore(nb, J)
 
 	// Item totals through per-byte histograms: Σ_i w_i over rows whose byte
 	// g equals v, then summed over the values v that have bit b set.
@@ -274,4 +276,48 @@ func mmlPackBlock(x []uint8, J, nb, lo, hi int, bitsAll, missAll, class []uint8)
 		}
 	}
 	return nil
+}
+
+// sortByScore reorders the rows by their number of correct answers (a
+// stable counting sort). The E-step and the standard errors' passes add
+// each row's posterior into byte-value tables (mmlTables.accumulate) and
+// look up its log-likelihood in others (rowLogLik); rows of similar score
+// have similar bytes, so in this order consecutive rows mostly touch table
+// entries that are already in cache (calibrate --model 3pl at 10⁶ rows:
+// about 5 % less time). Only sums over the rows are computed from the
+// packed data, so the order changes nothing but their rounding.
+func (set *mmlRows) sortByScore(nb, J int) {
+	n := set.n
+	if n < 2 {
+		return
+	}
+	start := make([]int, J+2)
+	score := make([]int32, n)
+	for i := 0; i < n; i++ {
+		s := 0
+		for _, v := range set.bits[i*nb : (i+1)*nb] {
+			s += bits.OnesCount8(v)
+		}
+		score[i] = int32(s)
+		start[s+1]++
+	}
+	for k := 1; k < len(start); k++ {
+		start[k] += start[k-1]
+	}
+	sorted := make([]uint8, len(set.bits))
+	var miss []uint8
+	if set.miss != nil {
+		miss = make([]uint8, len(set.miss))
+	}
+	w := make([]float64, n)
+	for i := 0; i < n; i++ {
+		k := start[score[i]]
+		start[score[i]]++
+		copy(sorted[k*nb:(k+1)*nb], set.bits[i*nb:(i+1)*nb])
+		if miss != nil {
+			copy(miss[k*nb:(k+1)*nb], set.miss[i*nb:(i+1)*nb])
+		}
+		w[k] = set.w[i]
+	}
+	set.bits, set.miss, set.w = sorted, miss, w
 }
