@@ -254,6 +254,7 @@ type mmlScratch struct {
 	um           []float64 // nb*256*Q: Σ w p_q by missing byte value
 	touched      []uint64  // nb*4 bitmap of u entries in use
 	touchM       []uint64
+	offs         []int32 // table row offsets of one row's bytes (mmlByteRows)
 }
 
 func newMMLScratch(J, Q int) *mmlScratch {
@@ -538,28 +539,40 @@ func (t *mmlTables) fastRow(rb []uint8, w float64, wantT bool, sc *mmlScratch, o
 // generalRow is the general kernel for one row (mb nil if complete).
 func (t *mmlTables) generalRow(rb, mb []uint8, w float64, want mmlWant, sc *mmlScratch, out *mmlStats) {
 	l := sc.l[:t.Q]
-	t.rowLogLik(rb, mb, l)
+	t.rowLogLik(rb, mb, l, &sc.offs)
 	t.posterior(l, rb, mb, w, want, sc, out)
 }
 
-// rowLogLik sets l_q = log π_q + log f(x | θ_q) for one row.
-func (t *mmlTables) rowLogLik(rb, mb []uint8, l []float64) {
+// rowLogLik sets l_q = log π_q + log f(x | θ_q) for one row; offs is
+// scratch space (see mmlByteRows).
+func (t *mmlTables) rowLogLik(rb, mb []uint8, l []float64, offs *[]int32) {
 	Q := t.Q
 	l = l[:Q]
 	copy(l, t.c)
-	tabL := t.tabL
-	for g, v := range rb {
+	*offs = mmlByteRows((*offs)[:0], rb, 0, Q, 0, nil)
+	vecSumRows(l, t.tabL, *offs, false)
+	if mb != nil {
+		*offs = mmlByteRows((*offs)[:0], mb, 0, Q, 0, nil)
+		vecSumRows(l, t.tabM, *offs, true)
+	}
+}
+
+// mmlByteRows appends to offs the offset (g<<8 | v)·Q + lo of the table
+// row of each non-zero byte v of b, g counting from g0, in order, and marks
+// g<<8 | v in touched (if not nil). The byte-value tables have nb·256·Q
+// entries, far below 2³¹ for any test mmlTables is built for.
+func mmlByteRows(offs []int32, b []uint8, g0, Q, lo int, touched []uint64) []int32 {
+	for g, v := range b {
 		if v == 0 {
 			continue
 		}
-		vecAdd(l, tabL[(g<<8|int(v))*Q:][:Q])
-	}
-	for g, v := range mb {
-		if v == 0 {
-			continue
+		k := (g+g0)<<8 | int(v)
+		if touched != nil {
+			touched[k>>6] |= 1 << (k & 63)
 		}
-		vecSub(l, t.tabM[(g<<8|int(v))*Q:][:Q])
+		offs = append(offs, int32(k*Q+lo))
 	}
+	return offs
 }
 
 // posterior turns a row's l_q into its posterior and adds it to the counts.
@@ -631,15 +644,8 @@ func (t *mmlTables) accumulateFrom(g0 int, rb, mb []uint8, lo, hi int, mu float6
 		}
 	}
 	if want.r {
-		for g, v := range rb {
-			g += g0
-			if v == 0 {
-				continue
-			}
-			k := g<<8 | int(v)
-			sc.touched[k>>6] |= 1 << (k & 63)
-			vecAdd(sc.u[k*Q+lo:k*Q+hi+1], p[lo:hi+1])
-		}
+		sc.offs = mmlByteRows(sc.offs[:0], rb, g0, Q, lo, sc.touched)
+		vecAddRows(sc.u, sc.offs, p[lo:hi+1])
 	} else if want.t {
 		u1 := out.u1
 		for g, v := range rb {
@@ -649,14 +655,9 @@ func (t *mmlTables) accumulateFrom(g0 int, rb, mb []uint8, lo, hi int, mu float6
 			}
 		}
 	}
-	for g, v := range mb {
-		g += g0
-		if v == 0 {
-			continue
-		}
-		k := g<<8 | int(v)
-		sc.touchM[k>>6] |= 1 << (k & 63)
-		vecAdd(sc.um[k*Q+lo:k*Q+hi+1], p[lo:hi+1])
+	if mb != nil {
+		sc.offs = mmlByteRows(sc.offs[:0], mb, g0, Q, lo, sc.touchM)
+		vecAddRows(sc.um, sc.offs, p[lo:hi+1])
 	}
 }
 

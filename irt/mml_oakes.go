@@ -295,6 +295,7 @@ func (t *mmlTables) runUnitDerivItem(u mmlUnit, want mmlWant, scs []*mmlScratch,
 		flat1[a] = mmlConstant(dls[a].f1)
 	}
 	wantMu := want.t && !want.r // accumulateFrom needs the rows' ∂E_i[θ]
+	var offs, moffs []int32
 	var hs [3][]float64
 	var hbar, mu [3]float64
 	var active [3]bool
@@ -356,17 +357,45 @@ func (t *mmlTables) runUnitDerivItem(u mmlUnit, want mmlWant, scs []*mmlScratch,
 			}
 			mu[a] = m
 		}
+		// The items of group g on (oakesAnalytic mirrors the rest).
+		if !want.r {
+			for a := range np {
+				if active[a] {
+					t.accumulateFrom(g, rb, mb, lo, hi, mu[a], want, scs[a], outs[a])
+				}
+			}
+			continue
+		}
+		// The parameters add to the same table rows: their offsets are
+		// found once and marked in the first scratch (shared at the flush).
+		offs = mmlByteRows(offs[:0], rb[g:], g, Q, lo, scs[0].touched)
+		if mb != nil {
+			moffs = mmlByteRows(moffs[:0], mb[g:], g, Q, lo, scs[0].touchM)
+		}
 		for a := range np {
-			if active[a] {
-				t.accumulateFrom(g, rb, mb, lo, hi, mu[a], want, scs[a], outs[a]) // items of group g on (oakesAnalytic mirrors the rest)
+			if !active[a] {
+				continue
+			}
+			p := scs[a].p[lo : hi+1]
+			vecAddRows(scs[a].u, offs, p)
+			if mb != nil {
+				vecAddRows(scs[a].um, moffs, p)
 			}
 		}
 	}
 	for a := range np {
 		if want.r {
+			// The entries the job's rows touched are marked in scs[0]; a
+			// parameter left out of some rows holds zeros there.
+			if a < np-1 {
+				copy(scs[a+1].touched, scs[a].touched)
+			}
 			t.flushVec(scs[a].u, scs[a].touched, outs[a].r)
 		}
 		if miss {
+			if want.r && a < np-1 {
+				copy(scs[a+1].touchM, scs[a].touchM)
+			}
 			t.flushVec(scs[a].um, scs[a].touchM, outs[a].m)
 		}
 	}

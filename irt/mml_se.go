@@ -108,13 +108,14 @@ func (f *mmlFit) buildLCache(items []Item, logPrior []float64, allRows bool) *mm
 			wg.Go(func() {
 				nb := t.nb
 				p := make([]float64, Q)
+				var offs []int32
 				buf := make([]float64, 0, (hi-lo)*Q/3)
 				for i := lo; i < hi; i++ {
 					var mb []uint8
 					if set.miss != nil {
 						mb = set.miss[i*nb : (i+1)*nb]
 					}
-					t.rowLogLik(set.bits[i*nb:(i+1)*nb], mb, p)
+					t.rowLogLik(set.bits[i*nb:(i+1)*nb], mb, p, &offs)
 					m := math.Inf(-1)
 					for _, v := range p {
 						m = max(m, v)

@@ -54,3 +54,27 @@ func vecDot(a, b []float64) float64 {
 
 //go:noescape
 func vecDotAsm(a, b []float64) float64
+
+// vecAddRows adds src to the rows of tab that start at offs:
+// tab[o+i] += src[i] for each o in offs, i < len(src). It panics if a row
+// does not fit in tab.
+func vecAddRows(tab []float64, offs []int32, src []float64) {
+	if !vecAddRowsAsm(tab, offs, src) {
+		panic("irt: vecAddRows: row outside the table")
+	}
+}
+
+// vecSumRows adds (sub: subtracts) the rows of tab that start at offs to
+// dst: dst[i] ±= tab[o+i] for each o in offs in turn, i < len(dst). It
+// panics if a row does not fit in tab.
+func vecSumRows(dst, tab []float64, offs []int32, sub bool) {
+	if !vecSumRowsAsm(dst, tab, offs, sub) {
+		panic("irt: vecSumRows: row outside the table")
+	}
+}
+
+//go:noescape
+func vecAddRowsAsm(tab []float64, offs []int32, src []float64) bool
+
+//go:noescape
+func vecSumRowsAsm(dst, tab []float64, offs []int32, neg bool) bool

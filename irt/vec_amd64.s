@@ -268,3 +268,158 @@ vecDot_tail:
 vecDot_done:
 	MOVSD X0, ret+48(FP)
 	RET
+
+// func vecAddRowsAsm(tab []float64, offs []int32, src []float64) bool:
+// tab[o+i] = tab[o+i] + src[i] for each o in offs and i < len(src), in the
+// order of offs, each row four at a time with AVX2 (one at a time with
+// SSE2). It returns false, having written the rows before it, at the first
+// o outside 0 ≤ o ≤ len(tab) − len(src).
+TEXT ·vecAddRowsAsm(SB), NOSPLIT, $0-73
+	MOVQ tab_base+0(FP), R8
+	MOVQ tab_len+8(FP), R9
+	MOVQ offs_base+24(FP), R10
+	MOVQ offs_len+32(FP), R11
+	MOVQ src_base+48(FP), R12
+	MOVQ src_len+56(FP), R13
+	MOVBLZX ·useAVX2(SB), R14
+	SUBQ R13, R9 // largest valid offset (negative if src is longer)
+	JLT  addRows_bad
+addRows_next:
+	CMPQ R11, $0
+	JEQ  addRows_ok
+	MOVLQSX (R10), AX
+	CMPQ AX, R9
+	JA   addRows_bad // unsigned: also catches o < 0
+	LEAQ (R8)(AX*8), DI
+	MOVQ R12, SI
+	MOVQ R13, CX
+	CMPQ R14, $0
+	JEQ  addRows_sse
+addRows_loop4:
+	CMPQ CX, $4
+	JLT  addRows_sse
+	VMOVUPD (DI), Y0
+	VADDPD (SI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  addRows_loop4
+addRows_sse:
+	CMPQ CX, $0
+	JEQ  addRows_row
+	MOVSD (DI), X0
+	ADDSD (SI), X0
+	MOVSD X0, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JMP  addRows_sse
+addRows_row:
+	ADDQ $4, R10
+	DECQ R11
+	JMP  addRows_next
+addRows_ok:
+	CMPQ R14, $0
+	JEQ  addRows_ok1
+	VZEROUPPER
+addRows_ok1:
+	MOVB $1, ret+72(FP)
+	RET
+addRows_bad:
+	CMPQ R14, $0
+	JEQ  addRows_bad1
+	VZEROUPPER
+addRows_bad1:
+	MOVB $0, ret+72(FP)
+	RET
+
+// func vecSumRowsAsm(dst, tab []float64, offs []int32, neg bool) bool:
+// dst[i] = dst[i] + tab[o+i] (or − with neg) for each o in offs and
+// i < len(dst), in the order of offs; false, as vecAddRowsAsm, at the
+// first o outside 0 ≤ o ≤ len(tab) − len(dst).
+TEXT ·vecSumRowsAsm(SB), NOSPLIT, $0-81
+	MOVQ dst_base+0(FP), R12
+	MOVQ dst_len+8(FP), R13
+	MOVQ tab_base+24(FP), R8
+	MOVQ tab_len+32(FP), R9
+	MOVQ offs_base+48(FP), R10
+	MOVQ offs_len+56(FP), R11
+	MOVBLZX neg+72(FP), R15
+	MOVBLZX ·useAVX2(SB), R14
+	SUBQ R13, R9
+	JLT  sumRows_bad
+sumRows_next:
+	CMPQ R11, $0
+	JEQ  sumRows_ok
+	MOVLQSX (R10), AX
+	CMPQ AX, R9
+	JA   sumRows_bad
+	LEAQ (R8)(AX*8), SI
+	MOVQ R12, DI
+	MOVQ R13, CX
+	CMPQ R15, $0
+	JNE  sumRows_subsse
+	CMPQ R14, $0
+	JEQ  sumRows_addsse
+sumRows_add4:
+	CMPQ CX, $4
+	JLT  sumRows_addsse
+	VMOVUPD (DI), Y0
+	VADDPD (SI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  sumRows_add4
+sumRows_addsse:
+	CMPQ CX, $0
+	JEQ  sumRows_row
+	MOVSD (DI), X0
+	ADDSD (SI), X0
+	MOVSD X0, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JMP  sumRows_addsse
+sumRows_subsse:
+	CMPQ R14, $0
+	JEQ  sumRows_subsse1
+sumRows_sub4:
+	CMPQ CX, $4
+	JLT  sumRows_subsse1
+	VMOVUPD (DI), Y0
+	VSUBPD (SI), Y0, Y0
+	VMOVUPD Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $4, CX
+	JMP  sumRows_sub4
+sumRows_subsse1:
+	CMPQ CX, $0
+	JEQ  sumRows_row
+	MOVSD (DI), X0
+	SUBSD (SI), X0
+	MOVSD X0, (DI)
+	ADDQ $8, SI
+	ADDQ $8, DI
+	DECQ CX
+	JMP  sumRows_subsse1
+sumRows_row:
+	ADDQ $4, R10
+	DECQ R11
+	JMP  sumRows_next
+sumRows_ok:
+	CMPQ R14, $0
+	JEQ  sumRows_ok1
+	VZEROUPPER
+sumRows_ok1:
+	MOVB $1, ret+80(FP)
+	RET
+sumRows_bad:
+	CMPQ R14, $0
+	JEQ  sumRows_bad1
+	VZEROUPPER
+sumRows_bad1:
+	MOVB $0, ret+80(FP)
+	RET

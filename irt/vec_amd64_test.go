@@ -10,4 +10,5 @@ func TestVecKernelsSSE2(t *testing.T) {
 	defer func() { useAVX2 = saved }()
 	checkVecKernels(t)
 	checkVecFused(t)
+	checkVecRows(t)
 }

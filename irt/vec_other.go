@@ -20,3 +20,23 @@ func vecDeriv(p, nq, pp, h []float64, w, hb float64) { vecDerivScalar(p, nq, pp,
 // vecDot returns Σ a[i]·b[i] over i < len(a), summed in the order
 // vecDotScalar defines.
 func vecDot(a, b []float64) float64 { return vecDotScalar(a, b) }
+
+// vecAddRows adds src to the rows of tab that start at offs:
+// tab[o+i] += src[i] for each o in offs, i < len(src).
+func vecAddRows(tab []float64, offs []int32, src []float64) {
+	for _, o := range offs {
+		vecAddScalar(tab[o:int(o)+len(src)], src)
+	}
+}
+
+// vecSumRows adds (sub: subtracts) the rows of tab that start at offs to
+// dst: dst[i] ±= tab[o+i] for each o in offs in turn, i < len(dst).
+func vecSumRows(dst, tab []float64, offs []int32, sub bool) {
+	for _, o := range offs {
+		if sub {
+			vecSubScalar(dst, tab[o:int(o)+len(dst)])
+		} else {
+			vecAddScalar(dst, tab[o:int(o)+len(dst)])
+		}
+	}
+}

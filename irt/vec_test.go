@@ -110,3 +110,72 @@ func TestVecShortSource(t *testing.T) {
 	}()
 	vecAdd(make([]float64, 5), make([]float64, 4))
 }
+
+// checkVecRows checks vecAddRows and vecSumRows against row-by-row scalar
+// loops bit for bit, and that a row outside the table panics.
+func checkVecRows(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, width := range []int{0, 1, 3, 4, 5, 16, 21, 61} {
+		tab := make([]float64, 40*61)
+		for i := range tab {
+			tab[i] = rng.NormFloat64()
+		}
+		src := make([]float64, width)
+		for i := range src {
+			src[i] = rng.NormFloat64()
+		}
+		var offs []int32
+		for k := 0; k < 9; k++ {
+			offs = append(offs, int32(rng.IntN(len(tab)-width+1)))
+		}
+		offs = append(offs, offs[0], int32(len(tab)-width)) // a repeat, the last row
+		got := append([]float64(nil), tab...)
+		want := append([]float64(nil), tab...)
+		vecAddRows(got, offs, src)
+		for _, o := range offs {
+			vecAddScalar(want[o:int(o)+width], src)
+		}
+		for i := range got {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) {
+				t.Fatalf("vecAddRows width %d: [%d] %v, scalar %v", width, i, got[i], want[i])
+			}
+		}
+		for _, sub := range []bool{false, true} {
+			dst := append([]float64(nil), src...)
+			exp := append([]float64(nil), src...)
+			vecSumRows(dst, tab, offs, sub)
+			for _, o := range offs {
+				if sub {
+					vecSubScalar(exp, tab[o:int(o)+width])
+				} else {
+					vecAddScalar(exp, tab[o:int(o)+width])
+				}
+			}
+			for i := range dst {
+				if math.Float64bits(dst[i]) != math.Float64bits(exp[i]) {
+					t.Fatalf("vecSumRows width %d sub %v: [%d] %v, scalar %v", width, sub, i, dst[i], exp[i])
+				}
+			}
+		}
+	}
+	for _, bad := range []int32{-1, 40*61 - 20} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("offset %d: no panic", bad)
+				}
+			}()
+			vecAddRows(make([]float64, 40*61), []int32{0, bad}, make([]float64, 21))
+		}()
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("offset %d: no panic", bad)
+				}
+			}()
+			vecSumRows(make([]float64, 21), make([]float64, 40*61), []int32{bad}, false)
+		}()
+	}
+}
+
+func TestVecRows(t *testing.T) { checkVecRows(t) }
