@@ -607,7 +607,16 @@ func (t *mmlTables) posterior(l []float64, rb, mb []uint8, w float64, want mmlWa
 			p[q] = 0
 		}
 	}
-	out.ll += w * (m + math.Log(s))
+	if w == 1 { // log s as in fastRow: one logarithm per few hundred rows
+		out.ll += m
+		sc.prod *= s
+		if sc.prod > 1e250 {
+			sc.logAcc += math.Log(sc.prod)
+			sc.prod = 1
+		}
+	} else {
+		out.ll += w * (m + math.Log(s))
+	}
 	scale := w / s
 	var mu float64
 	if want.t && !want.r { // accumulate needs E_i[θ]

@@ -141,7 +141,9 @@ func ScoreRow(items []Item, row []uint8, m ScoringMethod, opts ScoreOptions) Per
 //
 // Speed (GOMAXPROCS=2, 125 items, 10⁶ candidates; BenchmarkScoreAll): Rasch
 // EAP 0.07 s and WLE 0.03 s (complete rows are scored once per raw score),
-// 2PL EAP 1.2 s and WLE 5.4 s, 3PL EAP 3.0 s, WLE 1.7 s and MAP 1.5 s;
+// 2PL EAP 1.2 s and WLE 5.4 s, 3PL EAP 0.9 s (complete rows sum their log
+// likelihood by byte of 8 items, as the MML E-step does; 2.2 s item by
+// item), WLE 1.7 s and MAP 1.5 s;
 // complete 2PL rows by MLE or WLE cost one evaluation each from the
 // interpolated root (scoreGrid), 2–3× less than these 2PL WLE figures, and
 // complete 3PL rows by MLE, WLE or MAP about one each from the root
@@ -247,6 +249,7 @@ type scorer struct {
 	logW   []float64 // log prior weight (−Inf for zero weight)
 	lq     []float64 // lq[j*Q+q] = log Q_j(θ_q)
 	lr     []float64 // lr[j*Q+q] = log P_j(θ_q) − log Q_j(θ_q) (3PL items only)
+	lrTab  []float64 // lr summed over the correct items of each byte of 8, all 256 patterns (mmlBuildVecTable)
 	sumLQ  []float64 // Σ_j lq[j*Q+q]
 	pMean  float64   // prior mean and SD (for empty rows)
 	pSD    float64
@@ -260,6 +263,7 @@ type scoreWork struct {
 	memo    []PersonEstimate // by raw score for complete rows of Rasch-like items
 	memoOK  []bool
 	grid3   grid3PLWork
+	offs    []int32 // table rows of a complete row's bytes (EAP)
 }
 
 func newScorer(items []Item, m ScoringMethod, opts ScoreOptions) *scorer {
@@ -340,6 +344,9 @@ func newScorer(items []Item, m ScoringMethod, opts ScoreOptions) *scorer {
 		}
 		if s.allC0 {
 			s.walk = newEAPWalk(s.nodes, s.sumLQ, s.logW)
+		} else {
+			s.lrTab = make([]float64, (len(items)+7)/8*256*Q)
+			mmlBuildVecTable(s.lrTab, s.lr, len(items), Q)
 		}
 	}
 	return s
@@ -699,6 +706,23 @@ func (s *scorer) eap(row []uint8, n int, ws *scoreWork) PersonEstimate {
 	}
 	copy(ll, s.sumLQ)
 	var sa float64
+	if s.lrTab != nil && n == len(row) {
+		// A complete row: one table row per byte of 8 items.
+		ws.offs = ws.offs[:0]
+		for g := 0; 8*g < len(row); g++ {
+			var b int
+			for i, x := range row[8*g : min(8*g+8, len(row))] {
+				if x != 0 { // 1: complete rows hold no Missing
+					b |= 1 << i
+				}
+			}
+			if b != 0 {
+				ws.offs = append(ws.offs, int32((g<<8|b)*Q))
+			}
+		}
+		vecSumRows(ll, s.lrTab, ws.offs, false)
+		row = nil
+	}
 	for j, v := range row {
 		switch v {
 		case 0:
