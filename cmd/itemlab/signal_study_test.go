@@ -40,30 +40,41 @@ func TestStudySignals(t *testing.T) {
 		t.Fatalf("first run: %v\n%s", err, out)
 	}
 	before, _ := os.ReadFile(filepath.Join(dir, "prev", "manifest.json"))
+	// The signals come at fractions of an uninterrupted run of the spec, so
+	// that they stay inside the run however fast it gets.
+	t0 := time.Now()
+	if out, err := run("run", "--spec", "data/exam.yaml", "--out", "timing", "--quiet").CombinedOutput(); err != nil {
+		t.Fatalf("timing run: %v\n%s", err, out)
+	}
+	whole := time.Since(t0)
+	t.Logf("an uninterrupted run takes %v", whole.Round(time.Millisecond))
 	for _, c := range []struct {
-		sig   syscall.Signal
-		after time.Duration
-		code  int
+		sig      syscall.Signal
+		fraction float64
+		code     int
 	}{
-		{syscall.SIGINT, 3 * time.Second, 130},
-		{syscall.SIGTERM, 6 * time.Second, 143},
-		{syscall.SIGINT, 10 * time.Second, 130},
-		{syscall.SIGKILL, 5 * time.Second, -1},
+		{syscall.SIGINT, 0.2, 130},
+		{syscall.SIGTERM, 0.45, 143},
+		{syscall.SIGINT, 0.75, 130},
+		{syscall.SIGKILL, 0.35, -1},
 	} {
+		wait := time.Duration(c.fraction * float64(whole))
 		cmd := run("run", "--spec", "data/exam.yaml", "--out", "prev", "--force", "--quiet")
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(c.after)
+		time.Sleep(wait)
 		cmd.Process.Signal(c.sig)
 		start := time.Now()
 		cmd.Wait()
 		code := cmd.ProcessState.ExitCode()
-		t.Logf("%v after %v: exit %d in %v", c.sig, c.after, code, time.Since(start).Round(time.Millisecond))
+		t.Logf("%v after %v: exit %d in %v", c.sig, wait.Round(time.Millisecond), code, time.Since(start).Round(time.Millisecond))
 		if code == 0 {
+			// The run finished and replaced prev, as --force asks.
 			t.Logf("%v came after the run finished; nothing to check", c.sig)
+			before, _ = os.ReadFile(filepath.Join(dir, "prev", "manifest.json"))
 			continue
 		}
 		if code != c.code {
