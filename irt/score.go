@@ -263,7 +263,8 @@ type scoreWork struct {
 	memo    []PersonEstimate // by raw score for complete rows of Rasch-like items
 	memoOK  []bool
 	grid3   grid3PLWork
-	offs    []int32 // table rows of a complete row's bytes (EAP)
+	bytes   []uint8 // a complete row packed by scorePackRow (EAP)
+	offs    []int32 // the table rows of its bytes
 }
 
 func newScorer(items []Item, m ScoringMethod, opts ScoreOptions) *scorer {
@@ -708,18 +709,12 @@ func (s *scorer) eap(row []uint8, n int, ws *scoreWork) PersonEstimate {
 	var sa float64
 	if s.lrTab != nil && n == len(row) {
 		// A complete row: one table row per byte of 8 items.
-		ws.offs = ws.offs[:0]
-		for g := 0; 8*g < len(row); g++ {
-			var b int
-			for i, x := range row[8*g : min(8*g+8, len(row))] {
-				if x != 0 { // 1: complete rows hold no Missing
-					b |= 1 << i
-				}
-			}
-			if b != 0 {
-				ws.offs = append(ws.offs, int32((g<<8|b)*Q))
-			}
+		nb := (len(row) + 7) / 8
+		if len(ws.bytes) != nb {
+			ws.bytes = make([]uint8, nb)
 		}
+		scorePackRow(row, ws.bytes)
+		ws.offs = mmlByteRows(ws.offs[:0], ws.bytes, 0, Q, 0, nil)
 		vecSumRows(ll, s.lrTab, ws.offs, false)
 		row = nil
 	}

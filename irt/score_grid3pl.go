@@ -240,13 +240,7 @@ func (gr *scoreGrid3PL) score(s *scorer, row []uint8, w *grid3PLWork) (PersonEst
 		w.f = make([]float64, K)
 		w.bytes = make([]uint8, gr.nb)
 	}
-	for g := range w.bytes {
-		var v uint8
-		for i, x := range row[8*g : min(8*g+8, len(row))] {
-			v |= x << i
-		}
-		w.bytes[g] = v
-	}
+	scorePackRow(row, w.bytes)
 	f := w.f[:K]
 	copy(f, gr.base)
 	bytes := w.bytes
@@ -394,4 +388,17 @@ func (gr *scoreGrid3PL) hermiteRoot(f0, f1, fp0, fp1 float64, q int) (float64, b
 		t = nt
 	}
 	return gr.theta[q] + gr.h*t, true
+}
+
+// scorePackRow sets bytes[g] to the correct answers of items 8g … 8g+7 of
+// a complete 0/1 row, bit i for item 8g+i (the byte tables' index, as
+// mmlBuildVecTable lays them out).
+func scorePackRow(row, bytes []uint8) {
+	for g := range bytes {
+		var v uint8
+		for i, x := range row[8*g : min(8*g+8, len(row))] {
+			v |= x << i
+		}
+		bytes[g] = v
+	}
 }

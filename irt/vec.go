@@ -4,8 +4,9 @@ package irt
 // the byte-value accumulators add a row's posterior into a table row, and
 // the log-likelihood of a row adds a table row per byte of responses. On
 // amd64 with AVX2 they run four float64 at a time (vec_amd64.s); each
-// element gets the same single IEEE-754 addition or subtraction as the
-// scalar loop, so the results are bit for bit the same on every machine.
+// element gets the same IEEE-754 operations in the same order as the
+// scalar loops here (vecDot's four lanes included), so the results are bit
+// for bit the same on every machine.
 
 // vecAddScalar sets dst[i] += src[i] for i < len(dst); src must be at least
 // as long as dst.

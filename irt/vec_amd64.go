@@ -8,22 +8,11 @@ var useAVX2 = cpu.X86.HasAVX2
 // vecAdd sets dst[i] += src[i] for i < len(dst); src must be at least as
 // long as dst.
 func vecAdd(dst, src []float64) {
-	_ = src[:len(dst)]
-	vecAddAsm(dst, src)
+	vecSumRows(dst, src, vecRow0, false)
 }
 
-// vecSub sets dst[i] −= src[i] for i < len(dst); src must be at least as
-// long as dst.
-func vecSub(dst, src []float64) {
-	_ = src[:len(dst)]
-	vecSubAsm(dst, src)
-}
-
-//go:noescape
-func vecAddAsm(dst, src []float64)
-
-//go:noescape
-func vecSubAsm(dst, src []float64)
+// vecRow0 is the one row at offset 0 (read only).
+var vecRow0 = []int32{0}
 
 // vecScaleAcc sets p[i] *= s, then nq[i] += p[i], for i < len(p); nq must
 // be at least as long as p.

@@ -6,10 +6,6 @@ package irt
 // long as dst.
 func vecAdd(dst, src []float64) { vecAddScalar(dst, src) }
 
-// vecSub sets dst[i] −= src[i] for i < len(dst); src must be at least as
-// long as dst.
-func vecSub(dst, src []float64) { vecSubScalar(dst, src) }
-
 // vecScaleAcc sets p[i] *= s, then nq[i] += p[i], for i < len(p).
 func vecScaleAcc(p, nq []float64, s float64) { vecScaleAccScalar(p, nq, s) }
 
